@@ -1,0 +1,55 @@
+"""After a view test pass: predictions.csv, confusion-matrix and per-class PNGs, and the same in W&B."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import lightning as L
+from lightning.pytorch.callbacks import Callback
+
+from echolab.loggers import wandb_logger
+from echolab.plots import plot_confusion_matrix, plot_per_class
+
+
+def write_view_predictions(path: Path, names: list[str], rows: list[dict], classes: list[str]) -> Path:
+    """One row per video: file, label, prediction, probability of each class, uncertainty."""
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "label", "prediction", "correct", "confidence", "uncertainty",
+                         *[f"p_{c}" for c in classes]])
+        for name, row in zip(names, rows, strict=True):
+            probs = row["probs"]
+            predicted = max(range(len(probs)), key=probs.__getitem__)
+            label = classes[row["label"]] if row.get("label", -1) >= 0 else ""
+            writer.writerow([name, label, classes[predicted], int(label == classes[predicted]) if label else "",
+                             f"{probs[predicted]:.4f}", f"{row['uncertainty']:.4f}", *[f"{p:.4f}" for p in probs]])
+    return path
+
+
+class ViewReportWriter(Callback):
+    def __init__(self, run_dir: Path):
+        self.run_dir = Path(run_dir)
+
+    def on_test_end(self, trainer: L.Trainer, module) -> None:
+        if not trainer.is_global_zero:
+            return
+        records = trainer.datamodule.records("test")
+        names = [records[row["index"]].name for row in module.test_rows]
+        predictions = write_view_predictions(self.run_dir / "predictions.csv", names, module.test_rows,
+                                             module.classes)
+        report = module.test_report
+        plots = {
+            "confusion_matrix": plot_confusion_matrix(report["confusion_matrix"], module.classes,
+                                                      self.run_dir / "plots" / "confusion_matrix.png",
+                                                      f"test: accuracy {report['acc']:.3f}, macro-F1 {report['macro_f1']:.3f}"),
+            "per_class": plot_per_class(report["per_class"], self.run_dir / "plots" / "per_class.png",
+                                        "test metrics per class"),
+        }
+        wandb = wandb_logger(trainer.loggers)
+        if wandb is not None:
+            for key, path in plots.items():
+                wandb.log_image(key=f"test/{key}", images=[str(path)])
+            with predictions.open() as handle:
+                table = list(csv.reader(handle))
+            wandb.log_table(key="test/predictions", columns=table[0], data=table[1:])

@@ -1,0 +1,140 @@
+"""`echolab <command>`: train, evaluate, predict, synth, data-summary, config, bench.
+
+Commands that take an experiment use `key=value` words, like the experiment YAMLs they override.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from echolab.errors import EcholabError
+
+USAGE = """echolab <command> ...
+
+  train         exp=NAME [key=value ...]            train an experiment (experiments/NAME.yaml)
+  evaluate      exp=NAME ckpt=PATH [key=value ...]  judge a checkpoint on val and test
+  predict       ckpt=PATH video=PATH [out=CSV]      predict videos (file, frame folder, folder, glob, [a,b])
+  synth         FORMAT [--out DIR] ...              write a synthetic dataset (ev9v | echonet | manifest)
+  data-summary  (exp=NAME | data=FRAGMENT) [key=value ...] [--json]   validate and count a dataset
+  config        exp=NAME [key=value ...]            print the composed config
+  bench         [--out PATH]                        speed benchmarks, written as JSON
+
+overrides: key=value sets a key, +key=value adds one, ~key deletes one, group=option swaps a
+fragment (data=manifest, model=x3d), profile=smoke|cpu picks a profile.
+"""
+
+
+def _split_words(words: list[str], special: tuple[str, ...]) -> tuple[dict[str, str], list[str]]:
+    """Separate `name=value` words for `special` names from config overrides."""
+    picked, overrides = {}, []
+    for word in words:
+        key, sep, value = word.partition("=")
+        if sep and key in special:
+            picked[key] = value
+        else:
+            overrides.append(word)
+    return picked, overrides
+
+
+def _require(picked: dict, name: str, command: str) -> str:
+    if not picked.get(name):
+        raise EcholabError(f"`echolab {command}` needs {name}=...; see `echolab --help`")
+    return picked[name]
+
+
+def _train(words: list[str]) -> int:
+    from echolab.config import load_experiment
+    from echolab.train import train
+
+    picked, overrides = _split_words(words, ("exp",))
+    train(load_experiment(picked.get("exp", "view_synthetic"), overrides), overrides)
+    return 0
+
+
+def _evaluate(words: list[str]) -> int:
+    from echolab.config import load_experiment
+    from echolab.train import evaluate
+
+    picked, overrides = _split_words(words, ("exp", "ckpt"))
+    cfg = load_experiment(_require(picked, "exp", "evaluate"), overrides)
+    evaluate(cfg, _require(picked, "ckpt", "evaluate"), overrides)
+    return 0
+
+
+def _predict(words: list[str]) -> int:
+    from echolab.predict import predict
+
+    picked, rest = _split_words(words, ("ckpt", "video", "out", "batch_size", "cache_dir", "runs_root"))
+    if rest:
+        raise EcholabError(f"`echolab predict` does not take {rest}; it takes ckpt=, video=, out=, "
+                           "batch_size=, cache_dir=, runs_root=")
+    options = {k: picked[k] for k in ("out", "cache_dir", "runs_root") if k in picked}
+    if "batch_size" in picked:
+        options["batch_size"] = int(picked["batch_size"])
+    predict(_require(picked, "ckpt", "predict"), _require(picked, "video", "predict"), **options)
+    return 0
+
+
+def _data_summary(words: list[str]) -> int:
+    from echolab.config import load_experiment, load_fragment, to_plain
+    from echolab.data.formats import read_dataset
+    from echolab.data.summary import format_summary, summarize
+
+    as_json = "--json" in words
+    picked, overrides = _split_words([w for w in words if w != "--json"], ("exp", "data"))
+    if ("exp" in picked) == ("data" in picked):
+        raise EcholabError("`echolab data-summary` needs exactly one of exp=NAME or data=FRAGMENT "
+                           "(ev9v, echonet_dynamic, manifest)")
+    cfg = load_experiment(picked["exp"], overrides) if "exp" in picked else load_fragment("data", picked["data"], overrides)
+    data = to_plain(cfg.data)
+    options = {"manifest": data["manifest"]} if data.get("manifest") else {}
+    index = read_dataset(data["format"], data["root"], classes=data.get("classes"), skip_bad=True, **options)
+    summary = summarize(index, check_videos=True, progress=not as_json)
+    print(json.dumps(summary, indent=2) if as_json else format_summary(summary))
+    return 1 if summary["bad"] else 0
+
+
+def _config(words: list[str]) -> int:
+    from omegaconf import OmegaConf
+
+    from echolab.config import load_experiment
+
+    picked, overrides = _split_words(words, ("exp",))
+    print(OmegaConf.to_yaml(load_experiment(_require(picked, "exp", "config"), overrides), resolve=True))
+    return 0
+
+
+def _synth(words: list[str]) -> int:
+    from echolab.data.synthetic import command
+
+    parser = argparse.ArgumentParser(prog="echolab synth", description="Write a synthetic echo dataset.")
+    command.add_arguments(parser)
+    return command.run(parser.parse_args(words))
+
+
+def _bench(words: list[str]) -> int:
+    from echolab.bench.run import main as bench_main
+
+    return bench_main(words)
+
+
+COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "synth": _synth,
+            "data-summary": _data_summary, "config": _config, "bench": _bench}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(USAGE)
+        return 0
+    command, words = argv[0], argv[1:]
+    if command not in COMMANDS:
+        print(f"echolab: unknown command '{command}'\n\n{USAGE}", file=sys.stderr)
+        return 2
+    try:
+        return COMMANDS[command](words)
+    except EcholabError as err:
+        print(f"echolab {command}: error: {err}", file=sys.stderr)
+        return 2

@@ -1,0 +1,254 @@
+"""Load experiment YAMLs: compose `defaults:` fragments, apply a profile, then command-line overrides.
+
+Order of composition (later wins):
+  1. the fragments named in the experiment's `defaults:` list, in order (`- data: ev9v` reads
+     `experiments/base/data/ev9v.yaml`);
+  2. the experiment's own body;
+  3. the selected profile: every fragment may carry `profiles: {smoke: {...}, cpu: {...}}` holding
+     only what that profile changes in its own keys, so a profile's deltas live next to the keys they
+     touch;
+  4. command-line overrides: `group=option` swaps a fragment (`model=x3d`), `key=value` sets an
+     existing key, `+key=value` adds a new one, `~key` deletes one.
+The result is in struct mode, so a mistyped key fails and names the closest valid keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from pathlib import Path
+
+import yaml
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from echolab.errors import ConfigError
+
+EXPERIMENTS_ENV = "ECHOLAB_EXPERIMENTS"
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML 1.1 reads `1e-4` as a string; researchers write learning rates that way."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+                  |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+                  |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+                  |[-+]?\.(?:inf|Inf|INF)
+                  |\.(?:nan|NaN|NAN))$""", re.X),
+    list("-+0123456789."))
+
+
+def experiments_dir() -> Path:
+    """The folder holding experiment YAMLs: $ECHOLAB_EXPERIMENTS, ./experiments, or the repo's."""
+    candidates = [os.environ.get(EXPERIMENTS_ENV), Path.cwd() / "experiments",
+                  Path(__file__).resolve().parents[1] / "experiments"]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "base").is_dir():
+            return Path(candidate)
+    raise ConfigError(f"no experiments folder found (looked in {[str(c) for c in candidates if c]}); "
+                      f"run from the echolab checkout or set {EXPERIMENTS_ENV}")
+
+
+def list_experiments() -> list[str]:
+    return sorted(p.stem for p in experiments_dir().glob("*.yaml"))
+
+
+def fragment_groups() -> list[str]:
+    return sorted(p.name for p in (experiments_dir() / "base").iterdir() if p.is_dir())
+
+
+def fragment_options(group: str) -> list[str]:
+    return sorted(p.stem for p in (experiments_dir() / "base" / group).glob("*.yaml"))
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        content = yaml.load(path.read_text(), Loader=_Loader) or {}
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: invalid YAML: {err}") from err
+    if not isinstance(content, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level, found {type(content).__name__}")
+    return content
+
+
+def _experiment_path(exp: str) -> Path:
+    path = Path(exp)
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        return path
+    path = experiments_dir() / f"{exp}.yaml"
+    if not path.is_file():
+        close = difflib.get_close_matches(exp, list_experiments(), n=3)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise ConfigError(f"unknown experiment '{exp}' (no {path}).{hint} "
+                          f"Available: {', '.join(list_experiments())}")
+    return path
+
+
+def _fragment(group: str, option: str) -> dict:
+    path = experiments_dir() / "base" / group / f"{option}.yaml"
+    if not path.is_file():
+        groups = fragment_groups()
+        if group not in groups:
+            raise ConfigError(f"unknown fragment group '{group}'; groups: {', '.join(groups)}")
+        raise ConfigError(f"unknown {group} fragment '{option}' (no {path}); "
+                          f"available: {', '.join(fragment_options(group))}")
+    return _read_yaml(path)
+
+
+def _parse_defaults(defaults: list, source: Path) -> dict[str, str]:
+    """`defaults:` entries are `{group: option}` mappings; keep their order."""
+    selected: dict[str, str] = {}
+    for entry in defaults:
+        if not (isinstance(entry, dict) and len(entry) == 1):
+            raise ConfigError(f"{source}: each `defaults:` entry must look like `- group: option`, got {entry!r}")
+        (group, option), = entry.items()
+        selected[str(group)] = str(option)
+    return selected
+
+
+def _parse_value(text: str):
+    try:
+        return yaml.load(text, Loader=_Loader) if text != "" else ""
+    except yaml.YAMLError:
+        return text
+
+
+def _all_keys(node, prefix: str = "") -> list[str]:
+    keys = []
+    if isinstance(node, DictConfig):
+        for key in node.keys():
+            full = f"{prefix}{key}"
+            keys.append(full)
+            child = node._get_node(key)
+            if isinstance(child, DictConfig):
+                keys.extend(_all_keys(child, full + "."))
+    return keys
+
+
+def _key_exists(cfg: DictConfig, dotted: str) -> bool:
+    parent_key, _, leaf = dotted.rpartition(".")
+    parent = OmegaConf.select(cfg, parent_key) if parent_key else cfg
+    return isinstance(parent, DictConfig) and leaf in parent
+
+
+def _unknown_key_error(cfg: DictConfig, key: str, source: str) -> ConfigError:
+    close = difflib.get_close_matches(key, _all_keys(cfg), n=3, cutoff=0.5)
+    hint = f" Closest valid keys: {', '.join(close)}." if close else ""
+    return ConfigError(f"{source}: unknown config key '{key}'.{hint} Use +{key}=VALUE to add a new key.")
+
+
+def apply_overrides(cfg: DictConfig, overrides: list[str]) -> DictConfig:
+    """Apply `key=value`, `+key=value` and `~key` to a struct config, in order."""
+    for item in overrides:
+        if item.startswith("~"):
+            key = item[1:].split("=", 1)[0]
+            if not _key_exists(cfg, key):
+                raise _unknown_key_error(cfg, key, f"override '{item}'")
+            parent_key, _, leaf = key.rpartition(".")
+            parent = OmegaConf.select(cfg, parent_key) if parent_key else cfg
+            with _unlocked(cfg):
+                del parent[leaf]
+            continue
+        if "=" not in item:
+            raise ConfigError(f"override '{item}' is not of the form key=value, +key=value or ~key")
+        key, value = item.split("=", 1)
+        adding = key.startswith("+")
+        key = key.lstrip("+")
+        if not adding and not _key_exists(cfg, key):
+            raise _unknown_key_error(cfg, key, f"override '{item}'")
+        with _unlocked(cfg):
+            OmegaConf.update(cfg, key, _parse_value(value), merge=False, force_add=True)
+    return cfg
+
+
+class _unlocked:
+    def __init__(self, cfg: DictConfig):
+        self.cfg = cfg
+
+    def __enter__(self):
+        OmegaConf.set_struct(self.cfg, False)
+
+    def __exit__(self, *exc):
+        OmegaConf.set_struct(self.cfg, True)
+
+
+def _merge_struct(base: DictConfig, delta: dict, source: str) -> DictConfig:
+    """Merge `delta` into `base` refusing keys `base` does not have (catches typos in profiles)."""
+    OmegaConf.set_struct(base, True)
+    try:
+        merged = OmegaConf.merge(base, delta)
+    except Exception as err:  # omegaconf raises several error types for an unknown key
+        raise ConfigError(f"{source}: {err}".splitlines()[0]) from err
+    OmegaConf.set_struct(merged, False)
+    return merged
+
+
+def compose(defaults: dict[str, str], body: dict, profile: str | None, overrides: list[str],
+            name: str) -> DictConfig:
+    """Build the config from fragments + body + profile + overrides (see the module docstring)."""
+    group_swaps = [o for o in overrides if _is_group_swap(o)]
+    key_overrides = [o for o in overrides if o not in group_swaps]
+    defaults = dict(defaults)
+    for swap in group_swaps:
+        group, option = swap.split("=", 1)
+        if group == "profile":
+            profile = None if option in ("", "null", "none") else option
+        else:
+            defaults[group] = option
+
+    cfg = OmegaConf.create({})
+    for group, option in defaults.items():
+        cfg = OmegaConf.merge(cfg, _fragment(group, option))
+    cfg = OmegaConf.merge(cfg, body)
+
+    profiles = cfg.pop("profiles", OmegaConf.create({}))
+    if profile is not None:
+        if profile not in profiles:
+            raise ConfigError(f"experiment '{name}' has no profile '{profile}'; "
+                              f"available: {', '.join(profiles.keys()) or 'none'}")
+        cfg = _merge_struct(cfg, OmegaConf.to_container(profiles[profile]), f"profile '{profile}'")
+    cfg.profile = profile
+    cfg.exp = name
+    OmegaConf.set_struct(cfg, True)
+    return apply_overrides(cfg, key_overrides)
+
+
+def _is_group_swap(override: str) -> bool:
+    key, sep, _ = override.partition("=")
+    return bool(sep) and not key.startswith(("+", "~")) and "." not in key and (
+        key == "profile" or key in fragment_groups())
+
+
+def load_experiment(exp: str, overrides: list[str] = ()) -> DictConfig:
+    """The resolved config of experiment `exp` (a name in experiments/ or a YAML path)."""
+    path = _experiment_path(exp)
+    body = _read_yaml(path)
+    defaults = _parse_defaults(body.pop("defaults", []), path)
+    profile = body.pop("profile", None)
+    cfg = compose(defaults, body, profile, list(overrides), name=path.stem)
+    _check_resolvable(cfg, str(path))
+    return cfg
+
+
+def load_fragment(group: str, option: str, overrides: list[str] = ()) -> DictConfig:
+    """A config made of one fragment (e.g. `data=ev9v` for data-summary) plus overrides."""
+    cfg = compose({group: option}, {}, None, list(overrides), name=f"{group}/{option}")
+    _check_resolvable(cfg, f"{group}/{option}")
+    return cfg
+
+
+def _check_resolvable(cfg: DictConfig, source: str) -> None:
+    try:
+        OmegaConf.to_container(cfg, resolve=True)
+    except Exception as err:
+        raise ConfigError(f"{source}: cannot resolve an interpolation: {err}".splitlines()[0]) from err
+
+
+def to_plain(node) -> dict | list:
+    """A resolved plain-Python copy (what tasks and data modules receive)."""
+    if isinstance(node, DictConfig | ListConfig):
+        return OmegaConf.to_container(node, resolve=True)
+    return node

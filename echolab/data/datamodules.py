@@ -1,0 +1,111 @@
+"""LightningDataModules: they read a dataset (never build models) and serve clips from the frame cache."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import lightning as L
+import torch
+from torch.utils.data import DataLoader
+
+from echolab.data.cache import FrameCache
+from echolab.data.clips import ClipSpec
+from echolab.data.records import DatasetIndex
+from echolab.data.sources import ensure_dataset, open_dataset
+from echolab.data.transforms import ClipTransform
+from echolab.data.view_datasets import TrainClips, VideoClips
+from echolab.errors import DatasetError
+
+
+def view_preprocess(data: dict) -> dict:
+    """What a checkpoint must remember to turn a new video into model input the same way."""
+    return {"size": data["size"], "clip": dict(data["clip"]), "eval_clips": data["eval_clips"],
+            "cache_size": data["cache_size"]}
+
+
+def eval_transform(preprocess: dict) -> ClipTransform:
+    return ClipTransform(preprocess["size"], train=False)
+
+
+class ViewDataModule(L.LightningDataModule):
+    """Clips of labelled videos for view classification; `data` is the experiment's `data:` block."""
+
+    def __init__(self, data: dict):
+        super().__init__()
+        self.data = data
+        self.cache = FrameCache(data["cache_dir"], size=data["cache_size"])
+        self.spec = ClipSpec(**data["clip"])
+        self.index: DatasetIndex | None = None
+        self.splits: dict[str, tuple[list[Path], list[int]]] = {}
+
+    @property
+    def classes(self) -> list[str]:
+        return self.index.classes
+
+    def prepare_data(self) -> None:
+        # Runs once per machine before `setup`: synthesis and decoding are done here, not in each process.
+        ensure_dataset(self.data)
+        self._load()
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.index is None:
+            self._load()
+
+    def _load(self) -> None:
+        index = open_dataset(self.data)
+        bad = self.cache.ensure([v.path for v in index.videos], skip_bad=self.data["skip_bad"])
+        if bad:
+            unreadable = {b.path for b in bad}
+            warnings.warn(f"skipping {len(bad)} unreadable videos (data.skip_bad=true): "
+                          + "; ".join(f"{b.path}: {b.error}" for b in bad), stacklevel=2)
+            index.videos = [v for v in index.videos if str(v.path) not in unreadable]
+            index.bad.extend(bad)
+        for split in ("train", "val", "test"):
+            videos = index.split(split)
+            if not videos:
+                raise DatasetError(f"{index.root}: the {split} split has no usable videos; "
+                                   f"check the split files (echolab data-summary data={self.data['format']} "
+                                   f"data.root={index.root})")
+            self.splits[split] = ([v.path for v in videos], [v.label for v in videos])
+        self.index = index
+
+    def records(self, split: str) -> list:
+        """The VideoRecords of a split, in the order its datasets index them."""
+        return self.index.split(split)
+
+    def train_dataloader(self) -> DataLoader:
+        augment = self.data["augment"]
+        transform = ClipTransform(self.data["size"], train=True, scale=tuple(augment["scale"]),
+                                  rotate=augment["rotate"], brightness=augment["brightness"],
+                                  contrast=augment["contrast"], hflip=augment["hflip"])
+        dataset = TrainClips(*self.splits["train"], self.cache, self.spec, transform,
+                             self.data["clips_per_video"])
+        return self._loader(dataset, self.data["batch_size"], shuffle=True, drop_last=len(dataset) > self.data["batch_size"])
+
+    def _eval_loader(self, split: str) -> DataLoader:
+        dataset = VideoClips(*self.splits[split], self.cache, self.spec,
+                             eval_transform(view_preprocess(self.data)), self.data["eval_clips"])
+        return self._loader(dataset, self.data["eval_batch_size"], shuffle=False)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._eval_loader("val")
+
+    def test_dataloader(self) -> DataLoader:
+        return self._eval_loader("test")
+
+    def _loader(self, dataset, batch_size: int, shuffle: bool, drop_last: bool = False) -> DataLoader:
+        workers = self.data["num_workers"]
+        return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
+                          num_workers=workers, persistent_workers=workers > 0,
+                          pin_memory=torch.cuda.is_available())
+
+
+def predict_loader(paths: list[Path], preprocess: dict, cache_dir: str | Path,
+                   batch_size: int = 1, num_workers: int = 0) -> DataLoader:
+    """Clips of arbitrary, unlabelled videos made exactly as the checkpoint's training did."""
+    cache = FrameCache(cache_dir, size=preprocess["cache_size"])
+    cache.ensure(paths)
+    dataset = VideoClips(paths, [-1] * len(paths), cache, ClipSpec(**preprocess["clip"]),
+                         eval_transform(preprocess), preprocess["eval_clips"])
+    return DataLoader(dataset, batch_size=batch_size, num_workers=num_workers)

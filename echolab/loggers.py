@@ -1,0 +1,33 @@
+"""Loggers of a run: CSV metrics always; W&B offline unless the user asks for online."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from lightning.pytorch.loggers import CSVLogger, Logger, WandbLogger
+
+WANDB_MODES = ("offline", "online", "disabled")
+
+
+def wandb_mode(logger_cfg: dict) -> str:
+    """The WANDB_MODE environment variable wins over the config, so `WANDB_MODE=online make train` works."""
+    mode = os.environ.get("WANDB_MODE") or logger_cfg["wandb"]["mode"]
+    if mode not in WANDB_MODES:
+        raise ValueError(f"W&B mode '{mode}' is unknown; use one of {WANDB_MODES} (logger.wandb.mode or WANDB_MODE)")
+    return mode
+
+
+def build_loggers(cfg: dict, run_dir: Path) -> list[Logger]:
+    loggers: list[Logger] = [CSVLogger(run_dir, name="", version="")]
+    mode = wandb_mode(cfg["logger"])
+    if mode != "disabled":
+        wandb_cfg = cfg["logger"]["wandb"]
+        loggers.append(WandbLogger(project=wandb_cfg["project"], entity=wandb_cfg["entity"],
+                                   name=f"{cfg['exp']}/{run_dir.name}", save_dir=str(run_dir),
+                                   mode=mode, tags=list(wandb_cfg["tags"]), config=cfg))
+    return loggers
+
+
+def wandb_logger(loggers) -> WandbLogger | None:
+    return next((lg for lg in loggers if isinstance(lg, WandbLogger)), None)

@@ -1,0 +1,55 @@
+"""Run folders: `runs/<exp>/<YYYYmmdd-HHMMSS-ffffff>-<id>/`, never reused, and their standard files."""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+
+def create_run_dir(root: str | Path, exp: str, subdirs: tuple[str, ...] = ("checkpoints", "plots")) -> Path:
+    """A fresh folder for one run; `exist_ok=False` so two runs can never share one."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    run_dir = Path(root) / exp / f"{stamp}-{secrets.token_hex(3)}"
+    run_dir.mkdir(parents=True, exist_ok=False)
+    for sub in subdirs:
+        (run_dir / sub).mkdir()
+    return run_dir
+
+
+def write_config(run_dir: Path, config: dict, overrides: list[str]) -> None:
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    (run_dir / "overrides.txt").write_text("".join(f"{o}\n" for o in overrides))
+
+
+def _json_safe(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def write_metrics(run_dir: Path, metrics: dict) -> Path:
+    path = run_dir / "metrics.json"
+    path.write_text(json.dumps(_json_safe(metrics), indent=2) + "\n")
+    return path
+
+
+def format_summary(title: str, run_dir: Path, headline: dict[str, float | str | None],
+                   extra: dict[str, str] | None = None) -> str:
+    """The block printed at the end of every run: where things went and the numbers that matter."""
+    lines = [f"── {title} " + "─" * max(0, 60 - len(title)), f"  run folder   {run_dir}"]
+    for name, value in (extra or {}).items():
+        lines.append(f"  {name:<12} {value}")
+    for name, value in headline.items():
+        shown = f"{value:.4f}" if isinstance(value, float) else str(value)
+        lines.append(f"  {name:<12} {shown}")
+    lines.append("─" * 64)
+    return "\n".join(lines)

@@ -1,0 +1,40 @@
+"""Optimizer + learning-rate schedule shared by every task: linear warm-up, then cosine, per step."""
+
+from __future__ import annotations
+
+import torch
+
+from echolab.errors import ConfigError
+
+OPTIMIZERS = {
+    "adamw": lambda params, o: torch.optim.AdamW(params, lr=o["lr"], weight_decay=o["weight_decay"],
+                                                 betas=tuple(o.get("betas", (0.9, 0.999)))),
+    "adam": lambda params, o: torch.optim.Adam(params, lr=o["lr"], weight_decay=o["weight_decay"]),
+    "sgd": lambda params, o: torch.optim.SGD(params, lr=o["lr"], weight_decay=o["weight_decay"],
+                                             momentum=o.get("momentum", 0.9), nesterov=True),
+}
+
+
+def configure_optimization(params, optim: dict, total_steps: int, max_epochs: int) -> dict:
+    """Lightning's `configure_optimizers` answer for `optim` (the experiment's `optim:` block).
+
+    Warm-up is given in epochs (as papers state it) and applied per step, so short CPU runs with a
+    handful of epochs still get a smooth schedule.
+    """
+    if optim["name"] not in OPTIMIZERS:
+        raise ConfigError(f"optim.name '{optim['name']}' is unknown; choose one of {sorted(OPTIMIZERS)}")
+    optimizer = OPTIMIZERS[optim["name"]](params, optim)
+    if optim.get("scheduler", "none") == "none":
+        return {"optimizer": optimizer}
+    if optim["scheduler"] != "cosine":
+        raise ConfigError(f"optim.scheduler '{optim['scheduler']}' is unknown; choose cosine or none")
+    total_steps = max(1, total_steps)
+    warmup = min(total_steps - 1, round(total_steps * optim.get("warmup_epochs", 0) / max(1, max_epochs)))
+    cosine = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, total_steps - warmup))
+    if warmup > 0:
+        linear = torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=optim.get("warmup_start_factor", 0.1),
+                                                   total_iters=warmup)
+        schedule = torch.optim.lr_scheduler.SequentialLR(optimizer, [linear, cosine], milestones=[warmup])
+    else:
+        schedule = cosine
+    return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}

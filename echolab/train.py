@@ -1,0 +1,88 @@
+"""train(cfg) and evaluate(cfg, ckpt): pure functions used by the CLI, the tests and notebooks."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import lightning as L
+from omegaconf import DictConfig
+
+from echolab.callbacks.standard import build_callbacks
+from echolab.config import to_plain
+from echolab.loggers import build_loggers
+from echolab.runs import create_run_dir, format_summary, write_config, write_metrics
+from echolab.tasks.recipes import recipe
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_dir: Path
+    metrics: dict
+
+
+def _trainer(cfg: dict, run_dir: Path, callbacks: list) -> L.Trainer:
+    return L.Trainer(**cfg["trainer"], logger=build_loggers(cfg, run_dir), callbacks=callbacks,
+                     default_root_dir=run_dir, enable_progress_bar=True)
+
+
+def _final_passes(trainer: L.Trainer, module, datamodule, ckpt_path) -> dict:
+    """Validation and test metrics of one checkpoint, as metrics.json records them."""
+    trainer.validate(module, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)
+    validation = dict(module.val_report)
+    trainer.test(module, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)
+    return {"val": validation, "test": module.test_report}
+
+
+def _headline(metrics: dict, keys: tuple[str, ...]) -> dict:
+    return {f"test/{k}": metrics["test"].get(k) for k in keys} | {f"val/{k}": metrics["val"].get(k) for k in keys[:1]}
+
+
+def train(cfg: DictConfig, overrides: list[str] = ()) -> RunResult:
+    """Fit the experiment, then judge its best checkpoint on validation and test; write the run folder."""
+    started = time.time()
+    plain = to_plain(cfg)
+    L.seed_everything(plain["seed"], workers=True, verbose=False)
+    entry = recipe(plain["task"]["name"])
+    datamodule = entry.datamodule(plain)
+    datamodule.prepare_data()
+    datamodule.setup("fit")
+    module = entry.module(plain, datamodule)
+
+    run_dir = create_run_dir(plain["run"]["root"], plain["exp"])
+    write_config(run_dir, plain, list(overrides))
+    callbacks, checkpoint = build_callbacks(plain, run_dir)
+    trainer = _trainer(plain, run_dir, callbacks + [entry.report(run_dir)])
+    trainer.fit(module, datamodule=datamodule)
+
+    best = checkpoint.best_model_path or checkpoint.last_model_path
+    metrics = _final_passes(trainer, module, datamodule, best)
+    metrics |= {"exp": plain["exp"], "profile": plain["profile"], "checkpoint": best,
+                "epochs": trainer.current_epoch, "seconds": round(time.time() - started, 1)}
+    write_metrics(run_dir, metrics)
+    print(format_summary(f"trained {plain['exp']}", run_dir, _headline(metrics, entry.headline),
+                         {"checkpoint": best, "epochs": str(trainer.current_epoch),
+                          "time": f"{metrics['seconds']:.0f} s"}))
+    return RunResult(run_dir, metrics)
+
+
+def evaluate(cfg: DictConfig, ckpt: str | Path, overrides: list[str] = ()) -> RunResult:
+    """Judge a checkpoint on the experiment's validation and test splits, in a new run folder."""
+    started = time.time()
+    plain = to_plain(cfg)
+    L.seed_everything(plain["seed"], workers=True, verbose=False)
+    entry = recipe(plain["task"]["name"])
+    datamodule = entry.datamodule(plain)
+    datamodule.prepare_data()
+    datamodule.setup("test")
+    module = entry.module_class.load_from_checkpoint(ckpt, map_location="cpu")
+
+    run_dir = create_run_dir(plain["run"]["root"], plain["exp"])
+    write_config(run_dir, plain, [*overrides, f"ckpt={ckpt}"])
+    trainer = _trainer(plain, run_dir, [entry.report(run_dir)])
+    metrics = _final_passes(trainer, module, datamodule, None)
+    metrics |= {"exp": plain["exp"], "checkpoint": str(ckpt), "seconds": round(time.time() - started, 1)}
+    write_metrics(run_dir, metrics)
+    print(format_summary(f"evaluated {Path(ckpt).name}", run_dir, _headline(metrics, entry.headline)))
+    return RunResult(run_dir, metrics)
