@@ -1,0 +1,52 @@
+# Every target installs what it needs first (uv creates .venv/ from the committed uv.lock).
+# Overrides: make train EXP=view_synthetic ARGS="optim.lr=3e-4 profile=smoke"
+
+EXP    ?= view_synthetic
+ARGS   ?=
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+UV     := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+
+.PHONY: install train evaluate predict synth data-summary test test-all bench lint format help
+
+help:
+	@echo "make install | train [EXP= ARGS=] | evaluate EXP= CKPT= | predict CKPT= VIDEO= | synth FORMAT="
+	@echo "     data-summary EXP= | test | test-all | bench | lint"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml uv.lock
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install -q uv
+	$(UV) sync --frozen --extra dev
+	@touch $(STAMP)
+
+train: install
+	$(BIN)/echolab train exp=$(EXP) $(ARGS)
+
+evaluate: install
+	@test -n "$(CKPT)" || (echo "usage: make evaluate EXP=name CKPT=runs/.../checkpoints/best.ckpt" && exit 2)
+	$(BIN)/echolab evaluate exp=$(EXP) ckpt=$(CKPT) $(ARGS)
+
+predict: install
+	@test -n "$(CKPT)" -a -n "$(VIDEO)" || (echo "usage: make predict CKPT=path/best.ckpt VIDEO=path" && exit 2)
+	$(BIN)/echolab predict ckpt=$(CKPT) video=$(VIDEO) $(ARGS)
+
+synth: install
+	$(BIN)/echolab synth $(or $(FORMAT),ev9v) $(ARGS)
+
+data-summary: install
+	$(BIN)/echolab data-summary exp=$(EXP) $(ARGS)
+
+test: install
+	$(BIN)/python -m pytest -n 2 -q $(ARGS)
+
+test-all: install
+	$(BIN)/python -m pytest -n 2 -q -m "" $(ARGS)
+
+bench: install
+	$(BIN)/echolab bench $(ARGS)
+
+lint: install
+	$(BIN)/ruff check echolab tests
