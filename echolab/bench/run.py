@@ -1,0 +1,58 @@
+"""`echolab bench`: run the speed benchmarks side by side in one process and write their JSON.
+
+Ratios, not absolute numbers, are the point: both sides of a comparison run in the same process on
+the same inputs, one right after the other, so a noisy machine affects them alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import torch
+
+
+def _clip_loading(work: Path, videos: int, clips: int) -> dict:
+    from echolab.bench.clip_loading import bench_clip_loading
+    from echolab.data.clips import ClipSpec
+    from echolab.data.synthetic import write_echonet
+
+    root = write_echonet(work / "echonet", videos=videos, seed=0, progress=False)
+    paths = sorted((Path(root) / "Videos").glob("*.avi"))
+    return bench_clip_loading(paths, spec=ClipSpec(16, 2), clips=clips, cache_dir=work / "cache")
+
+
+BENCHMARKS = {"clip_loading": _clip_loading}
+
+
+def main(words: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="echolab bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=None,
+                        help="JSON file to write (default bench/results/bench-<timestamp>.json)")
+    parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append", help="run only these")
+    parser.add_argument("--videos", type=int, default=20, help="synthetic videos to benchmark on")
+    parser.add_argument("--clips", type=int, default=200, help="clips drawn per side")
+    args = parser.parse_args(words)
+    out = args.out or Path("bench/results") / f"bench-{datetime.now():%Y%m%d-%H%M%S}.json"
+    if out.exists():
+        raise SystemExit(f"echolab bench: {out} exists; choose another --out")
+    results = {"machine": {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+                           "torch": torch.__version__, "python": platform.python_version(),
+                           "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None},
+               "started": datetime.now().isoformat(timespec="seconds")}
+    with tempfile.TemporaryDirectory(prefix="echolab-bench-") as work:
+        for name in args.only or sorted(BENCHMARKS):
+            began = time.time()
+            results[name] = BENCHMARKS[name](Path(work), args.videos, args.clips)
+            results[name]["bench_seconds"] = round(time.time() - began, 1)
+            print(f"{name}: " + ", ".join(f"{k}={v}" for k, v in results[name].items()))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"benchmark results written to {out}")
+    return 0

@@ -1,0 +1,97 @@
+"""Experiment composition: defaults order, profiles, overrides, struct-mode errors."""
+
+import pytest
+from omegaconf import OmegaConf
+
+from echolab.config import apply_overrides, list_experiments, load_experiment, load_fragment
+from echolab.errors import ConfigError
+
+
+def test_experiment_composes_fragments_body_and_default_profile():
+    cfg = load_experiment("view_synthetic")
+    assert cfg.exp == "view_synthetic" and cfg.profile == "cpu"
+    assert cfg.data.format == "ev9v"                        # from base/data/ev9v.yaml
+    assert cfg.data.root == "data/synthetic/ev9v"           # the experiment's body wins over the fragment
+    assert cfg.model.name == "cnn_lstm" and cfg.task.name == "view"
+    assert cfg.trainer.accelerator == "cpu"                 # the cpu profile's delta
+    assert "profiles" not in cfg
+
+
+def test_smoke_profile_merges_every_fragments_delta():
+    cfg = load_experiment("view_synthetic", ["profile=smoke"])
+    assert cfg.profile == "smoke"
+    assert cfg.trainer.max_epochs == 1                      # trainer fragment
+    assert cfg.model.backbone == "resnet10t"                # model fragment
+    assert cfg.data.size == 32                              # task fragment
+    assert cfg.data.synthetic.videos_per_class == 3         # experiment
+    assert cfg.data.synthetic.writer == "ev9v"              # untouched keys of a merged node survive
+
+
+def test_overrides_set_add_delete_and_parse_values():
+    cfg = load_experiment("view_synthetic", ["optim.lr=3e-4", "+trainer.fast_dev_run=true",
+                                             "~callbacks.early_stopping", "data.classes=[a,b]", "model.hidden=64"])
+    assert cfg.optim.lr == pytest.approx(3e-4) and isinstance(cfg.optim.lr, float)
+    assert cfg.trainer.fast_dev_run is True
+    assert "early_stopping" not in cfg.callbacks
+    assert list(cfg.data.classes) == ["a", "b"]
+    assert cfg.model.hidden == 64
+
+
+def test_mistyped_key_names_the_closest_valid_keys():
+    with pytest.raises(ConfigError) as err:
+        load_experiment("view_synthetic", ["optim.lrr=1"])
+    assert "optim.lr" in str(err.value) and "+optim.lrr" in str(err.value)
+
+
+def test_struct_mode_rejects_new_keys_set_in_code():
+    cfg = load_experiment("view_synthetic")
+    with pytest.raises(Exception):
+        cfg.optim.not_a_key = 1
+
+
+def test_group_swap_replaces_a_fragment():
+    cfg = load_experiment("view_synthetic", ["model=frame_cnn", "profile=smoke"])
+    assert cfg.model.name == "frame_cnn" and "hidden" not in cfg.model
+    assert cfg.model.backbone == "resnet10t"                # frame_cnn's own smoke delta
+
+
+@pytest.mark.parametrize("override, message", [
+    (["model=nope"], "available: "),
+    (["profile=gpu"], "no profile 'gpu'"),
+    (["oops"], "key=value"),
+    (["~optim.nope"], "unknown config key"),
+])
+def test_bad_overrides_give_clear_errors(override, message):
+    with pytest.raises(ConfigError, match=message):
+        load_experiment("view_synthetic", override)
+
+
+def test_unknown_experiment_suggests_a_close_name():
+    with pytest.raises(ConfigError, match="view_synthetic"):
+        load_experiment("view_synthetc")
+
+
+def test_data_fragment_alone_for_data_summary():
+    cfg = load_fragment("data", "manifest", ["data.root=/x"])
+    assert cfg.data.format == "manifest" and cfg.data.root == "/x" and cfg.data.manifest == "manifest.csv"
+
+
+def test_yaml_path_experiment_and_float_literals(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("defaults:\n  - data: ev9v\nlr: 1e-4\n")
+    cfg = load_experiment(str(path))
+    assert cfg.exp == "mine" and cfg.lr == pytest.approx(1e-4)
+
+
+def test_apply_overrides_keeps_struct_mode():
+    cfg = OmegaConf.create({"a": {"b": 1}})
+    OmegaConf.set_struct(cfg, True)
+    apply_overrides(cfg, ["+a.c=2"])
+    assert cfg.a.c == 2 and OmegaConf.is_struct(cfg)
+
+
+def test_every_experiment_composes_under_both_profiles():
+    for exp in list_experiments():
+        for profile in ("smoke", "cpu"):
+            cfg = load_experiment(exp, [f"profile={profile}"])
+            assert cfg.profile == profile
