@@ -1,0 +1,216 @@
+"""Decode-once frame cache: every video is decoded a single time into a memory-mapped uint8 file.
+
+Clips are then sliced straight out of the page cache instead of re-decoding a compressed video
+per sample, which is what makes video training fast on every machine.
+
+Layout of a cache folder:
+    <root>/echolab-frame-cache.json                 marks the folder as ours
+    <root>/<stem>-<hash of source path and size>/
+        frames.u8                                    raw uint8 (T, H, W, 3) RGB
+        meta.json                                    shape, fps, source signature
+
+An entry is valid while the source's signature (file size + mtime; for frame folders, every
+image's name, size and mtime) matches its meta.json; otherwise it is rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import uuid
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from echolab.data.records import BadVideo
+from echolab.data.video import list_frame_images, open_video
+from echolab.errors import ConfigError, VideoReadError
+
+_MARKER = "echolab-frame-cache.json"
+_VERSION = 1
+
+
+@dataclass(frozen=True)
+class _OpenEntry:
+    signature: str
+    frames: np.memmap
+    fps: float | None
+
+
+class FrameCache:
+    """Frames of many videos, each decoded once and memory-mapped on every later use.
+
+    `size` resizes each frame so its shorter side is `size` pixels (aspect kept); None keeps the
+    native size. Safe to share with forked or spawned DataLoader workers: memmaps are opened
+    lazily in each process, and entries appear atomically, so concurrent builders never expose
+    a partial entry.
+    """
+
+    def __init__(self, root: str | Path, *, size: int | None = None, max_open: int = 64):
+        if size is not None and size < 1:
+            raise ConfigError(f"frame cache size must be a positive number of pixels or null, got {size}")
+        self.root = Path(root).expanduser()
+        self.size = size
+        self.max_open = max_open
+        self._open: OrderedDict[Path, _OpenEntry] = OrderedDict()
+        self._pid = os.getpid()
+
+    def frames(self, path: str | Path) -> np.memmap:
+        """Read-only uint8 (T, H, W, 3) RGB frames of a video; decodes it on first use."""
+        return self._entry(Path(path)).frames
+
+    def fps(self, path: str | Path) -> float | None:
+        return self._entry(Path(path)).fps
+
+    def ensure(self, paths, *, progress: bool = True, skip_bad: bool = False) -> list[BadVideo]:
+        """Build every missing or stale entry now (in threads: decoding releases the GIL), so
+        that DataLoader workers only ever read. Returns the videos that failed when `skip_bad`."""
+        sources = list(dict.fromkeys(Path(path).resolve() for path in paths))
+        stale = [source for source in sources if self._load(source, _signature(source)) is None]
+        if not stale:
+            return []
+        bad = []
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            builds = {pool.submit(self._build, source, _signature(source)): source for source in stale}
+            for build in tqdm(
+                as_completed(builds), total=len(builds), desc="Caching frames", disable=not progress
+            ):
+                try:
+                    build.result()
+                except VideoReadError as error:
+                    if not skip_bad:
+                        raise
+                    bad.append(BadVideo(path=str(builds[build]), error=str(error)))
+        return sorted(bad, key=lambda item: item.path)
+
+    def entry_dir(self, path: str | Path) -> Path:
+        """Where the entry for a video lives (whether or not it is built yet)."""
+        source = Path(path).resolve()
+        digest = hashlib.sha1(f"{source}|{self.size}".encode()).hexdigest()[:16]
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", source.stem)[:48]
+        return self.root / f"{stem}-{digest}"
+
+    def __getstate__(self):
+        # Open memmaps belong to one process; a worker reopens what it needs.
+        state = self.__dict__.copy()
+        state["_open"] = OrderedDict()
+        return state
+
+    def _entry(self, path: Path) -> _OpenEntry:
+        if self._pid != os.getpid():
+            self._open, self._pid = OrderedDict(), os.getpid()
+        source = path.resolve()
+        signature = _signature(source)
+        entry = self._open.get(source)
+        if entry is None or entry.signature != signature:
+            entry = self._load(source, signature)
+            if entry is None:
+                self._build(source, signature)
+                entry = self._load(source, signature)
+            if entry is None:
+                raise VideoReadError(
+                    f"{source}: its frame cache entry in {self.entry_dir(source)} vanished "
+                    "while it was being opened; is another process deleting the cache?"
+                )
+            self._open[source] = entry
+        self._open.move_to_end(source)
+        while len(self._open) > self.max_open:
+            self._open.popitem(last=False)
+        return entry
+
+    def _load(self, source: Path, signature: str) -> _OpenEntry | None:
+        """The entry for `source` if it is complete and matches `signature`, else None."""
+        entry_dir = self.entry_dir(source)
+        try:
+            meta = json.loads((entry_dir / "meta.json").read_text())
+            shape = tuple(meta["shape"])
+            if (meta["version"], meta["signature"], meta["size"]) != (_VERSION, signature, self.size):
+                return None
+            frames = np.memmap(entry_dir / "frames.u8", dtype=np.uint8, mode="r", shape=shape)
+        except (OSError, ValueError, KeyError, TypeError):
+            # Missing, half-written by an older crash, or from another version: rebuild.
+            return None
+        return _OpenEntry(signature=signature, frames=frames, fps=meta["fps"])
+
+    def _build(self, source: Path, signature: str) -> None:
+        self._claim_root()
+        entry_dir = self.entry_dir(source)
+        entry_dir.mkdir(exist_ok=True)
+        stream = open_video(source)
+        # Unique temporary names: several workers or processes may build the same entry at once.
+        temporary = entry_dir / f".frames.{os.getpid()}.{uuid.uuid4().hex}.tmp"
+        try:
+            count, shape = 0, None
+            with open(temporary, "wb") as out:
+                for frame in stream.frames:
+                    frame = resize_shorter_side(frame, self.size)
+                    out.write(np.ascontiguousarray(frame).data)
+                    count, shape = count + 1, frame.shape
+            # Frames first, meta last: a reader trusts frames.u8 only once meta.json names its
+            # source signature, so it can never pair new meta with old frames.
+            os.replace(temporary, entry_dir / "frames.u8")
+            meta = {
+                "version": _VERSION,
+                "source": str(source),
+                "size": self.size,
+                "signature": signature,
+                "shape": [count, *shape],
+                "fps": stream.fps,
+            }
+            temporary.write_text(json.dumps(meta, indent=1))
+            os.replace(temporary, entry_dir / "meta.json")
+        finally:
+            temporary.unlink(missing_ok=True)
+
+    def _claim_root(self) -> None:
+        marker = self.root / _MARKER
+        if marker.exists():
+            return
+        if self.root.is_dir() and any(self.root.iterdir()):
+            raise ConfigError(
+                f"{self.root} is not empty and is not an echolab frame cache (it has no {_MARKER}); "
+                "echolab will not write into it. Point data.cache_dir at a new or empty folder."
+            )
+        self.root.mkdir(parents=True, exist_ok=True)
+        # Written in place, not via a temporary file: a concurrent builder must never see the
+        # folder non-empty without the marker. Only the marker's existence matters.
+        marker.write_text(
+            json.dumps({"what": "echolab decode-once frame cache; safe to delete", "version": _VERSION})
+        )
+
+
+def resize_shorter_side(frame: np.ndarray, size: int | None) -> np.ndarray:
+    """`frame` resized so its shorter side is `size` pixels, aspect kept; None keeps it as is."""
+    if size is None:
+        return frame
+    height, width = frame.shape[:2]
+    scale = size / min(height, width)
+    target = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if target == (width, height):
+        return frame
+    # INTER_AREA averages the pixels a smaller frame's pixel covers: no aliasing of speckle.
+    return cv2.resize(frame, target, interpolation=cv2.INTER_AREA)
+
+
+def _signature(source: Path) -> str:
+    """Changes whenever the video's content may have changed."""
+    try:
+        if source.is_dir():
+            digest = hashlib.sha1()
+            for image in list_frame_images(source):
+                stat = image.stat()
+                digest.update(f"{image.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+            return f"folder:{digest.hexdigest()}"
+        stat = source.stat()
+        return f"file:{stat.st_size}:{stat.st_mtime_ns}"
+    except OSError as error:
+        raise VideoReadError(
+            f"{source}: cannot read this video ({error.strerror}); check the path"
+        ) from error

@@ -1,0 +1,149 @@
+"""The dataset index every format reader returns, and the rules the readers share.
+
+A reader turns a published dataset layout into a `DatasetIndex`: one `VideoRecord` per usable
+video, and a `BadVideo` for each one that cannot be used. The helpers below keep the readers'
+error messages and bad-video policy identical across formats.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from echolab.data.video import IMAGE_EXTENSIONS, natural_key
+from echolab.errors import DatasetError
+
+SPLITS = ("train", "val", "test")
+# Spellings that published datasets use for the three splits.
+_SPLIT_ALIASES = {"train": "train", "val": "val", "validation": "val", "test": "test"}
+# How many bad videos an error or warning lists before summarising the rest.
+_BAD_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class VideoRecord:
+    name: str  # unique id in the dataset
+    path: Path  # absolute: a video file or a frame folder
+    split: str  # one of SPLITS
+    label: int | None  # index into DatasetIndex.classes; None if unlabeled
+    fps: float | None = None
+    ed: tuple[int, ...] = ()  # 0-based end-diastole frame indices
+    es: tuple[int, ...] = ()  # 0-based end-systole frame indices
+
+
+@dataclass(frozen=True)
+class BadVideo:
+    path: str
+    error: str
+
+
+@dataclass
+class DatasetIndex:
+    format: str
+    root: Path
+    classes: list[str]
+    videos: list[VideoRecord]
+    bad: list[BadVideo] = field(default_factory=list)
+
+    def split(self, name: str) -> list[VideoRecord]:
+        if name not in SPLITS:
+            raise ValueError(f"unknown split {name!r}; splits are {', '.join(SPLITS)}")
+        return [video for video in self.videos if video.split == name]
+
+
+def parse_split(value: str, *, where: str) -> str:
+    """Map a split as written in a dataset file (TRAIN, validation, ...) to one of SPLITS."""
+    split = _SPLIT_ALIASES.get(value.strip().lower())
+    if split is None:
+        raise DatasetError(f"{where}: unknown split {value!r}; use one of train, val (or validation), test")
+    return split
+
+
+def parse_fps(text: str, where: str) -> float | None:
+    """A frame rate cell: empty, zero or non-finite means unknown (None)."""
+    if not text:
+        return None
+    try:
+        fps = float(text)
+    except ValueError:
+        raise DatasetError(f"{where}: frame rate {text!r} is not a number") from None
+    return fps if math.isfinite(fps) and fps > 0 else None
+
+
+def read_csv_rows(
+    path: Path, *, required: tuple[str, ...], exact: bool = False
+) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) pairs of a CSV file, after checking its header; blank rows skipped.
+
+    `exact` demands the header be exactly `required`, in order; otherwise the `required` columns
+    must be present and extra columns are allowed. Cells are stripped of surrounding whitespace.
+    """
+    # utf-8-sig: spreadsheet programs often save CSVs with a byte-order mark.
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = [cell.strip() for cell in next(reader, [])]
+        missing = [column for column in required if column not in header]
+        if (header != list(required)) if exact else missing:
+            found = ",".join(header) or "(empty file)"
+            expected = f"exactly {','.join(required)}" if exact else f"the columns {','.join(required)}"
+            lacking = f" (missing: {', '.join(missing)})" if missing and not exact else ""
+            raise DatasetError(
+                f"{path}: the header is {found}{lacking}; expected {expected}. Fix the first line."
+            )
+        return [
+            (reader.line_num, dict(zip(header, (cell.strip() for cell in row), strict=False)))
+            for row in reader
+            if any(cell.strip() for cell in row)
+        ]
+
+
+def unknown_label_error(
+    path: Path, line: int, video: str, label: str, classes: list[str], labels_in_file: set[str]
+) -> DatasetError:
+    """A label outside `classes`: name the row, and suggest a class list that keeps current indices."""
+    suggested = list(classes) + sorted(labels_in_file - set(classes), key=natural_key)
+    return DatasetError(
+        f"{path}, line {line}: video {video!r} has label {label!r}, which is not one of the classes "
+        f"({', '.join(classes)}). If the dataset has other classes, list them all, e.g. "
+        f"data.classes=[{','.join(suggested)}]"
+    )
+
+
+def frame_folder_problem(folder: Path) -> str | None:
+    """Why a frame folder cannot be used, or None if it holds at least one image."""
+    if not folder.is_dir():
+        return f"frame folder {folder} does not exist"
+    with os.scandir(folder) as entries:
+        if any(Path(entry.name).suffix.lower() in IMAGE_EXTENSIONS for entry in entries):
+            return None
+    return f"frame folder {folder} holds no images ({', '.join(IMAGE_EXTENSIONS)})"
+
+
+def settle_bad(bad: list[BadVideo], *, skip_bad: bool, source: Path) -> None:
+    """Apply the shared bad-video policy: raise (default) or warn once and carry on."""
+    if not bad:
+        return
+    listed = "\n".join(f"  {item.path}: {item.error}" for item in bad[:_BAD_SHOWN])
+    more = f"\n  ... and {len(bad) - _BAD_SHOWN} more" if len(bad) > _BAD_SHOWN else ""
+    if not skip_bad:
+        raise DatasetError(
+            f"{source}: {len(bad)} video(s) cannot be used:\n{listed}{more}\n"
+            "Fix or remove them, or set data.skip_bad=true to leave them out."
+        )
+    warnings.warn(
+        f"{source}: leaving out {len(bad)} video(s) that cannot be used (data.skip_bad=true):\n{listed}{more}",
+        stacklevel=3,
+    )
+
+
+def layout_error(root: Path, problem: str, *, layout: str, synth: str) -> DatasetError:
+    """A missing root or file: show the expected tree and how to make a synthetic example of it."""
+    tree = "\n".join(f"  {line}" for line in layout.format(root=root).splitlines())
+    return DatasetError(
+        f"{problem}. Expected layout:\n{tree}\n"
+        f"To make a small synthetic dataset in this layout: echolab synth {synth} --out {root}"
+    )
