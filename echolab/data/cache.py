@@ -173,14 +173,16 @@ class FrameCache:
         marker = self.root / _MARKER
         if marker.exists():
             return
-        if self.root.is_dir() and any(self.root.iterdir()):
+        # The marker is the first thing any builder writes, so a folder that is non-empty and
+        # *still* unmarked was not made by a concurrent builder: it holds someone else's files.
+        if self.root.is_dir() and any(self.root.iterdir()) and not marker.exists():
             raise ConfigError(
                 f"{self.root} is not empty and is not an echolab frame cache (it has no {_MARKER}); "
                 "echolab will not write into it. Point data.cache_dir at a new or empty folder."
             )
         self.root.mkdir(parents=True, exist_ok=True)
-        # Written in place, not via a temporary file: a concurrent builder must never see the
-        # folder non-empty without the marker. Only the marker's existence matters.
+        # Written in place, not via a temporary file (whose name would make the folder non-empty
+        # before the marker exists). Only the marker's existence matters, not its content.
         marker.write_text(
             json.dumps({"what": "echolab decode-once frame cache; safe to delete", "version": _VERSION})
         )
