@@ -1,0 +1,109 @@
+"""EchoNet-Dynamic: apical 4-chamber AVIs with one traced beat (an ES and an ED frame) each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from echolab.data.records import (
+    BadVideo,
+    DatasetIndex,
+    VideoRecord,
+    layout_error,
+    parse_fps,
+    parse_split,
+    read_csv_rows,
+    settle_bad,
+)
+from echolab.errors import DatasetError
+
+FILE_LIST_COLUMNS = (
+    "FileName",
+    "EF",
+    "ESV",
+    "EDV",
+    "FrameHeight",
+    "FrameWidth",
+    "FPS",
+    "NumberOfFrames",
+    "Split",
+)
+TRACING_COLUMNS = ("FileName", "X1", "Y1", "X2", "Y2", "Frame")
+CLASSES = ["A4C"]
+LAYOUT = """{root}/
+  FileList.csv          FileName,EF,ESV,EDV,FrameHeight,FrameWidth,FPS,NumberOfFrames,Split
+  VolumeTracings.csv    FileName,X1,Y1,X2,Y2,Frame   (FileName with .avi)
+  Videos/<FileName>.avi"""
+
+
+def read_echonet_dynamic(root, skip_bad: bool = False) -> DatasetIndex:
+    root = Path(root).expanduser().absolute()
+    _check_layout(root)
+    file_list = root / "FileList.csv"
+    traced = _traced_frames(root / "VolumeTracings.csv")
+
+    videos, bad, seen = [], [], set()
+    for line, row in read_csv_rows(file_list, required=FILE_LIST_COLUMNS):
+        where = f"{file_list}, line {line}"
+        name = _without_avi(row["FileName"])
+        if not name:
+            raise DatasetError(f"{where}: empty FileName")
+        if name in seen:
+            raise DatasetError(f"{where}: video {name!r} has a second row; keep one row per video")
+        seen.add(name)
+        path = root / "Videos" / f"{name}.avi"
+        if not path.is_file():
+            bad.append(BadVideo(str(path), f"{file_list} lists {name} but the video file is missing"))
+            continue
+        frames = traced.get(name, [])
+        # Reference loader's convention: first traced frame listed = ES, last = ED (one beat).
+        # With fewer than two traced frames the beat is unknown: no keyframe labels.
+        es, ed = ((frames[0],), (frames[-1],)) if len(frames) >= 2 else ((), ())
+        videos.append(
+            VideoRecord(
+                name=name,
+                path=path,
+                split=parse_split(row["Split"], where=where),
+                label=0,
+                fps=parse_fps(row["FPS"], where),
+                ed=ed,
+                es=es,
+            )
+        )
+    settle_bad(bad, skip_bad=skip_bad, source=root)
+    return DatasetIndex(format="echonet_dynamic", root=root, classes=list(CLASSES), videos=videos, bad=bad)
+
+
+def _check_layout(root: Path) -> None:
+    if not root.is_dir():
+        raise layout_error(
+            root, f"EchoNet-Dynamic root {root} does not exist", layout=LAYOUT, synth="echonet"
+        )
+    missing = [
+        name for name in ("FileList.csv", "VolumeTracings.csv", "Videos") if not (root / name).exists()
+    ]
+    if missing:
+        raise layout_error(
+            root,
+            f"{root} is not an EchoNet-Dynamic dataset: it lacks {', '.join(missing)}",
+            layout=LAYOUT,
+            synth="echonet",
+        )
+
+
+def _traced_frames(path: Path) -> dict[str, list[int]]:
+    """Video -> its distinct traced frames, in the order the file first lists them."""
+    frames: dict[str, list[int]] = {}
+    for line, row in read_csv_rows(path, required=TRACING_COLUMNS):
+        try:
+            frame = int(row["Frame"])
+        except ValueError:
+            raise DatasetError(f"{path}, line {line}: Frame {row['Frame']!r} is not a frame number") from None
+        listed = frames.setdefault(_without_avi(row["FileName"]), [])
+        if frame not in listed:
+            listed.append(frame)
+    return frames
+
+
+def _without_avi(file_name: str) -> str:
+    # FileList names carry no extension and VolumeTracings names end in .avi; accept either.
+    return file_name[:-4] if file_name.lower().endswith(".avi") else file_name

@@ -1,0 +1,125 @@
+"""Generic CSV manifest: any collection of videos and frame folders, one row per video."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from echolab.data.records import (
+    BadVideo,
+    DatasetIndex,
+    VideoRecord,
+    frame_folder_problem,
+    layout_error,
+    parse_fps,
+    parse_split,
+    read_csv_rows,
+    settle_bad,
+    unknown_label_error,
+)
+from echolab.data.video import natural_key
+from echolab.errors import DatasetError
+
+REQUIRED_COLUMNS = ("path", "label", "split")
+LAYOUT = """{root}/
+  manifest.csv   header path,label,split[,fps,ed,es]; one row per video
+                 path: video file or frame folder, relative to this folder or absolute
+                 label: class name (empty = unlabeled); split: train, val or test
+                 ed, es: 0-based frame indices separated by ';' (may be empty)
+  <the videos and frame folders the paths point to>"""
+
+
+def read_manifest(
+    root, manifest: str = "manifest.csv", classes: list[str] | None = None, skip_bad: bool = False
+) -> DatasetIndex:
+    root = Path(root).expanduser().absolute()
+    if not root.is_dir():
+        raise layout_error(
+            root, f"manifest dataset root {root} does not exist", layout=LAYOUT, synth="manifest"
+        )
+    manifest_path = root / manifest
+    if not manifest_path.is_file():
+        raise layout_error(root, f"manifest {manifest_path} does not exist", layout=LAYOUT, synth="manifest")
+    rows = read_csv_rows(manifest_path, required=REQUIRED_COLUMNS)
+
+    labels_in_file = {row["label"] for _, row in rows if row["label"]}
+    classes = list(classes) if classes is not None else sorted(labels_in_file, key=natural_key)
+    lines_of: dict[Path, list[int]] = {}
+    parsed = []
+    for line, row in rows:
+        where = f"{manifest_path}, line {line}"
+        if not row["path"]:
+            raise DatasetError(f"{where}: empty path")
+        # abspath, not resolve: keep the user's symlinked paths as they wrote them.
+        path = Path(os.path.abspath(manifest_path.parent / Path(row["path"]).expanduser()))
+        label = row["label"]
+        if label and label not in classes:
+            raise unknown_label_error(manifest_path, line, row["path"], label, classes, labels_in_file)
+        lines_of.setdefault(path, []).append(line)
+        parsed.append(
+            (
+                path,
+                VideoRecord(
+                    name="",
+                    path=path,
+                    split=parse_split(row["split"], where=where),
+                    label=classes.index(label) if label else None,
+                    fps=parse_fps(row.get("fps", ""), where),
+                    ed=_frame_list(row.get("ed", ""), "ed", where),
+                    es=_frame_list(row.get("es", ""), "es", where),
+                ),
+            )
+        )
+
+    names = _unique_names([path for path, _ in parsed], manifest_path.parent)
+    videos, bad = [], {}
+    for path, record in parsed:
+        if len(lines_of[path]) > 1:
+            lines = ", ".join(map(str, lines_of[path]))
+            bad[path] = BadVideo(
+                str(path), f"{manifest_path} lists it on lines {lines}; list each video once"
+            )
+        elif problem := _source_problem(path):
+            bad[path] = BadVideo(str(path), f"{manifest_path}: {problem}")
+        else:
+            videos.append(replace(record, name=names[path]))
+    settle_bad(list(bad.values()), skip_bad=skip_bad, source=manifest_path)
+    return DatasetIndex(format="manifest", root=root, classes=classes, videos=videos, bad=list(bad.values()))
+
+
+def _frame_list(text: str, column: str, where: str) -> tuple[int, ...]:
+    try:
+        frames = tuple(int(part) for part in text.split(";") if part.strip())
+    except ValueError:
+        raise DatasetError(
+            f"{where}: {column} {text!r} must be 0-based frame numbers separated by ';'"
+        ) from None
+    if any(frame < 0 for frame in frames):
+        raise DatasetError(f"{where}: {column} {text!r} has a negative frame number; frames count from 0")
+    return frames
+
+
+def _source_problem(path: Path) -> str | None:
+    if path.is_dir():
+        return frame_folder_problem(path)
+    return None if path.is_file() else "no such video file or frame folder"
+
+
+def _unique_names(paths: list[Path], base: Path) -> dict[Path, str]:
+    """File stem as the name; where stems collide, the path relative to the manifest instead."""
+
+    def stem(path: Path) -> str:
+        return path.name if path.is_dir() else path.stem
+
+    counts: dict[str, int] = {}
+    for path in dict.fromkeys(paths):
+        counts[stem(path)] = counts.get(stem(path), 0) + 1
+    names = {}
+    for path in paths:
+        if counts[stem(path)] == 1:
+            names[path] = stem(path)
+        else:
+            relative = Path(os.path.relpath(path, base)) if path.is_relative_to(base) else path
+            names[path] = relative.with_name(stem(path)).as_posix()
+    return names
