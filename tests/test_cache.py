@@ -3,6 +3,7 @@ import multiprocessing
 import os
 import pickle
 
+import cv2
 import numpy as np
 import pytest
 
@@ -90,6 +91,15 @@ def test_changed_frame_folder_is_decoded_again(tmp_path, decodes):
     write_frame_folder(folder, 1, first_number=6)
     assert cache.frames(folder).shape[0] == 6
     assert len(decodes) == 2
+
+
+def test_frame_rewritten_in_place_is_noticed_when_the_entry_is_next_opened(tmp_path, decodes):
+    folder = write_frame_folder(tmp_path / "frames", 5)
+    before = np.array(FrameCache(tmp_path / "cache").frames(folder))
+    cv2.imwrite(str(folder / "frame_000003.jpg"), np.zeros((32, 40, 3), np.uint8))
+    after = FrameCache(tmp_path / "cache").frames(folder)
+    assert len(decodes) == 2
+    assert after[2].max() < 10 < before[2].max()
 
 
 @pytest.mark.parametrize("damage", ["delete_meta", "truncate_frames", "garble_meta"])

@@ -10,7 +10,10 @@ Layout of a cache folder:
         meta.json                                    shape, fps, source signature
 
 An entry is valid while the source's signature (file size + mtime; for frame folders, every
-image's name, size and mtime) matches its meta.json; otherwise it is rebuilt.
+image's name, size and mtime) matches its meta.json; otherwise it is rebuilt. The full signature
+is checked whenever a process opens an entry; after that each access only re-stats the source
+(for a frame folder, the folder itself: adding, removing or renaming frames is noticed at once, a
+frame rewritten in place when the entry is next opened), so clip reads stay cheap.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ _VERSION = 1
 
 @dataclass(frozen=True)
 class _OpenEntry:
-    signature: str
+    stamp: str  # the source's _stamp when the entry was validated
     frames: np.memmap
     fps: float | None
 
@@ -107,26 +110,28 @@ class FrameCache:
         if self._pid != os.getpid():
             self._open, self._pid = OrderedDict(), os.getpid()
         source = path.resolve()
-        signature = _signature(source)
+        stamp = _stamp(source)
         entry = self._open.get(source)
-        if entry is None or entry.signature != signature:
-            entry = self._load(source, signature)
-            if entry is None:
+        if entry is None or entry.stamp != stamp:
+            signature = _signature(source)
+            opened = self._load(source, signature)
+            if opened is None:
                 self._build(source, signature)
-                entry = self._load(source, signature)
-            if entry is None:
+                opened = self._load(source, signature)
+            if opened is None:
                 raise VideoReadError(
                     f"{source}: its frame cache entry in {self.entry_dir(source)} vanished "
                     "while it was being opened; is another process deleting the cache?"
                 )
+            entry = _OpenEntry(stamp, *opened)
             self._open[source] = entry
         self._open.move_to_end(source)
         while len(self._open) > self.max_open:
             self._open.popitem(last=False)
         return entry
 
-    def _load(self, source: Path, signature: str) -> _OpenEntry | None:
-        """The entry for `source` if it is complete and matches `signature`, else None."""
+    def _load(self, source: Path, signature: str) -> tuple[np.memmap, float | None] | None:
+        """Frames and fps of the entry for `source` if complete and matching `signature`, else None."""
         entry_dir = self.entry_dir(source)
         try:
             meta = json.loads((entry_dir / "meta.json").read_text())
@@ -137,7 +142,7 @@ class FrameCache:
         except (OSError, ValueError, KeyError, TypeError):
             # Missing, half-written by an older crash, or from another version: rebuild.
             return None
-        return _OpenEntry(signature=signature, frames=frames, fps=meta["fps"])
+        return frames, meta["fps"]
 
     def _build(self, source: Path, signature: str) -> None:
         self._claim_root()
@@ -203,16 +208,23 @@ def resize_shorter_side(frame: np.ndarray, size: int | None) -> np.ndarray:
 
 def _signature(source: Path) -> str:
     """Changes whenever the video's content may have changed."""
+    if source.is_dir():
+        digest = hashlib.sha1()
+        for image in list_frame_images(source):
+            stat = _stat(image)
+            digest.update(f"{image.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        return f"folder:{digest.hexdigest()}"
+    return f"file:{_stamp(source)}"
+
+
+def _stamp(source: Path) -> str:
+    """One stat: a file's size and mtime, or a folder's own mtime."""
+    stat = _stat(source)
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _stat(path: Path) -> os.stat_result:
     try:
-        if source.is_dir():
-            digest = hashlib.sha1()
-            for image in list_frame_images(source):
-                stat = image.stat()
-                digest.update(f"{image.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-            return f"folder:{digest.hexdigest()}"
-        stat = source.stat()
-        return f"file:{stat.st_size}:{stat.st_mtime_ns}"
+        return path.stat()
     except OSError as error:
-        raise VideoReadError(
-            f"{source}: cannot read this video ({error.strerror}); check the path"
-        ) from error
+        raise VideoReadError(f"{path}: cannot read this video ({error.strerror}); check the path") from error
