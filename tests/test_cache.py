@@ -144,12 +144,16 @@ def test_ensure_raises_or_skips_bad_videos(tmp_path):
     good = write_video(tmp_path / "good.avi", 6)
     broken = tmp_path / "broken.avi"
     broken.write_bytes(np.random.default_rng(0).bytes(2000))
+    missing = tmp_path / "missing.avi"
     cache = FrameCache(tmp_path / "cache")
     with pytest.raises(VideoReadError, match="broken.avi"):
         cache.ensure([good, broken], progress=False)
-    bad = cache.ensure([good, broken], progress=False, skip_bad=True)
-    assert [type(item) for item in bad] == [BadVideo]
-    assert bad[0].path == str(broken.resolve()) and "cannot decode" in bad[0].error
+    with pytest.raises(VideoReadError, match="missing.avi"):
+        cache.ensure([good, missing], progress=False)
+    bad = cache.ensure([broken, good, missing], progress=False, skip_bad=True)
+    assert [type(item) for item in bad] == [BadVideo, BadVideo]
+    assert [item.path for item in bad] == [str(broken), str(missing)]
+    assert "cannot decode" in bad[0].error and "No such file" in bad[1].error
     assert cache.frames(good).shape[0] == 6
 
 

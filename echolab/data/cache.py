@@ -73,24 +73,31 @@ class FrameCache:
         return self._entry(Path(path)).fps
 
     def ensure(self, paths, *, progress: bool = True, skip_bad: bool = False) -> list[BadVideo]:
-        """Build every missing or stale entry now (in threads: decoding releases the GIL), so
-        that DataLoader workers only ever read. Returns the videos that failed when `skip_bad`."""
-        sources = list(dict.fromkeys(Path(path).resolve() for path in paths))
-        stale = [source for source in sources if self._load(source, _signature(source)) is None]
-        if not stale:
-            return []
+        """Build every missing or stale entry now, so that DataLoader workers only ever read.
+
+        Runs in threads (decoding releases the GIL). Raises at the first video that cannot be
+        decoded, or with `skip_bad` returns those videos (paths as given) and builds the rest.
+        """
+        sources: dict[Path, str] = {}  # resolved -> as given; a video listed twice is built once
+        for path in paths:
+            sources.setdefault(Path(path).resolve(), str(path))
         bad = []
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            builds = {pool.submit(self._build, source, _signature(source)): source for source in stale}
-            for build in tqdm(
-                as_completed(builds), total=len(builds), desc="Caching frames", disable=not progress
-            ):
-                try:
-                    build.result()
-                except VideoReadError as error:
-                    if not skip_bad:
-                        raise
-                    bad.append(BadVideo(path=str(builds[build]), error=str(error)))
+            jobs = {pool.submit(self._ensure_one, source): given for source, given in sources.items()}
+            try:
+                for job in tqdm(
+                    as_completed(jobs), total=len(jobs), desc="Caching frames", disable=not progress
+                ):
+                    try:
+                        job.result()
+                    except VideoReadError as error:
+                        if not skip_bad:
+                            raise
+                        bad.append(BadVideo(path=jobs[job], error=str(error)))
+            except BaseException:
+                # Stop now rather than decode the rest of the dataset before reporting.
+                pool.shutdown(cancel_futures=True)
+                raise
         return sorted(bad, key=lambda item: item.path)
 
     def entry_dir(self, path: str | Path) -> Path:
@@ -129,6 +136,11 @@ class FrameCache:
         while len(self._open) > self.max_open:
             self._open.popitem(last=False)
         return entry
+
+    def _ensure_one(self, source: Path) -> None:
+        signature = _signature(source)
+        if self._load(source, signature) is None:
+            self._build(source, signature)
 
     def _load(self, source: Path, signature: str) -> tuple[np.memmap, float | None] | None:
         """Frames and fps of the entry for `source` if complete and matching `signature`, else None."""
