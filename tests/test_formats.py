@@ -268,6 +268,13 @@ def test_manifest_errors_name_file_and_row(tmp_path):
     with pytest.raises(DatasetError, match=r"manifest.csv, line 3: unknown split 'holdout'"):
         read_dataset("manifest", root)
 
+    (root / "manifest.csv").write_text("path,label,split\nvideos/p1.avi,A4C\n")
+    with pytest.raises(DatasetError, match=r"manifest.csv, line 2: unknown split ''"):
+        read_dataset("manifest", root)
+    (root / "manifest.csv").write_text("path,label,split\nvideos/a,b.avi,A4C,train\n")
+    with pytest.raises(DatasetError, match=r"manifest.csv, line 2: 4 cells but the header has 3 columns"):
+        read_dataset("manifest", root)
+
     write_manifest(root, rows)
     with pytest.raises(
         DatasetError, match=r"manifest.csv, line 3: video 'videos/p2.mp4' has label 'A2C'.*A4C"

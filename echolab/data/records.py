@@ -94,11 +94,20 @@ def read_csv_rows(
             raise DatasetError(
                 f"{path}: the header is {found}{lacking}; expected {expected}. Fix the first line."
             )
-        return [
-            (reader.line_num, dict(zip(header, (cell.strip() for cell in row), strict=False)))
-            for row in reader
-            if any(cell.strip() for cell in row)
-        ]
+        rows = []
+        for row in reader:
+            cells = [cell.strip() for cell in row]
+            if not any(cells):
+                continue
+            if len(cells) > len(header):
+                raise DatasetError(
+                    f"{path}, line {reader.line_num}: {len(cells)} cells but the header has {len(header)} "
+                    'columns; put a cell that contains a comma in double quotes ("a,b")'
+                )
+            # A short row reads as empty cells: a missing value gets the same message as an empty one.
+            cells += [""] * (len(header) - len(cells))
+            rows.append((reader.line_num, dict(zip(header, cells, strict=True))))
+        return rows
 
 
 def unknown_label_error(

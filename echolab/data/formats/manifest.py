@@ -46,7 +46,7 @@ def read_manifest(
     labels_in_file = {row["label"] for _, row in rows if row["label"]}
     classes = list(classes) if classes is not None else sorted(labels_in_file, key=natural_key)
     lines_of: dict[Path, list[int]] = {}
-    parsed = []
+    listed = []
     for line, row in rows:
         where = f"{manifest_path}, line {line}"
         if not row["path"]:
@@ -57,24 +57,22 @@ def read_manifest(
         if label and label not in classes:
             raise unknown_label_error(manifest_path, line, row["path"], label, classes, labels_in_file)
         lines_of.setdefault(path, []).append(line)
-        parsed.append(
-            (
-                path,
-                VideoRecord(
-                    name="",
-                    path=path,
-                    split=parse_split(row["split"], where=where),
-                    label=classes.index(label) if label else None,
-                    fps=parse_fps(row.get("fps", ""), where),
-                    ed=_frame_list(row.get("ed", ""), "ed", where),
-                    es=_frame_list(row.get("es", ""), "es", where),
-                ),
+        listed.append(
+            VideoRecord(
+                name="",  # named below, once every path is known
+                path=path,
+                split=parse_split(row["split"], where=where),
+                label=classes.index(label) if label else None,
+                fps=parse_fps(row.get("fps", ""), where),
+                ed=_frame_list(row.get("ed", ""), "ed", where),
+                es=_frame_list(row.get("es", ""), "es", where),
             )
         )
 
-    names = _unique_names([path for path, _ in parsed], manifest_path.parent)
+    names = _unique_names([record.path for record in listed], manifest_path.parent)
     videos, bad = [], {}
-    for path, record in parsed:
+    for record in listed:
+        path = record.path
         if len(lines_of[path]) > 1:
             lines = ", ".join(map(str, lines_of[path]))
             bad[path] = BadVideo(
