@@ -19,7 +19,8 @@ from echolab.train import evaluate, train
 def trained(tiny_ev9v, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("trained")
     overrides = ["profile=smoke", f"data.root={tiny_ev9v}", f"run.root={tmp / 'runs'}",
-                 f"data.cache_dir={tmp / 'cache'}", "data.synthetic=null", "trainer.max_epochs=2"]
+                 f"data.cache_dir={tmp / 'cache'}", "data.synthetic=null", "trainer.max_epochs=2",
+                 "trainer.limit_val_batches=1.0", "trainer.limit_test_batches=1.0"]
     result = train(load_experiment("view_synthetic", overrides), overrides)
     return result, overrides
 
