@@ -1,0 +1,24 @@
+"""Built-in synthetic echocardiography: an echo phantom renderer and writers that save its videos
+in the published dataset layouts (EV9V, EchoNet-Dynamic, CSV manifest)."""
+
+from echolab.data.synthetic.phantom import SyntheticVideo, render_video
+from echolab.data.synthetic.views import MOTION_ONLY_PAIR, VIEW_CLASSES
+from echolab.data.synthetic.writers import (
+    ManifestRow,
+    write_echonet,
+    write_ev9v,
+    write_manifest,
+    write_manifest_dataset,
+)
+
+__all__ = [
+    "MOTION_ONLY_PAIR",
+    "VIEW_CLASSES",
+    "ManifestRow",
+    "SyntheticVideo",
+    "render_video",
+    "write_echonet",
+    "write_ev9v",
+    "write_manifest",
+    "write_manifest_dataset",
+]
