@@ -36,8 +36,11 @@ def create_backbone(
         # ViT-style position embeddings are built for one image size; echo clips come at 64-224 px.
         kwargs["dynamic_img_size"] = True
     model = create_timm_model(timm_name, pretrained=pretrained, **kwargs, **timm_kwargs)
-    num_features = model.feature_info.channels()[-1] if features_only else model.num_features
-    return model, num_features
+    if features_only:
+        return model, model.feature_info.channels()[-1]
+    # Pooled features can pass through a head layer first (MobileNetV3's conv_head: 960 -> 1280);
+    # timm reports that output width as head_hidden_size, the pre-head width as num_features.
+    return model, getattr(model, "head_hidden_size", None) or model.num_features
 
 
 def encode_frames(backbone: nn.Module, clip: torch.Tensor) -> torch.Tensor:
