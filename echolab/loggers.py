@@ -19,7 +19,7 @@ def wandb_mode(logger_cfg: dict) -> str:
 
 
 def build_loggers(cfg: dict, run_dir: Path) -> list[Logger]:
-    loggers: list[Logger] = [CSVLogger(run_dir, name="", version="")]
+    loggers: list[Logger] = [CSVLogger(run_dir, name="", version="csv")]  # -> <run>/csv/metrics.csv
     mode = wandb_mode(cfg["logger"])
     if mode != "disabled":
         wandb_cfg = cfg["logger"]["wandb"]

@@ -29,8 +29,8 @@ def test_run_folder_holds_every_output(trained):
     result, overrides = trained
     run = result.run_dir
     assert run.parent.name == "view_synthetic"
-    for name in ("config.yaml", "overrides.txt", "metrics.json", "predictions.csv", "metrics.csv",
-                 "checkpoints/best.ckpt", "checkpoints/last.ckpt", "plots/confusion_matrix.png",
+    for name in ("config.yaml", "overrides.txt", "metrics.json", "predictions.csv",
+                 "csv/metrics.csv", "checkpoints/best.ckpt", "checkpoints/last.ckpt", "plots/confusion_matrix.png",
                  "plots/per_class.png"):
         assert (run / name).is_file(), name
     assert (run / "overrides.txt").read_text().split() == overrides
