@@ -20,14 +20,19 @@ from torch import nn
 from echolab.errors import EcholabError
 
 # Long enough for a slow server to answer, short enough that a black-holed network fails in seconds.
-URL_SOCKET_TIMEOUT_S = 30.0
+URL_SOCKET_TIMEOUT_S = 20.0
 
 
 def create_timm_model(name: str, *, pretrained: bool, **kwargs) -> nn.Module:
     """timm.create_model, with pretrained weights taken from the cache without retries when the hub is unreachable."""
     if not pretrained:
         return timm.create_model(name, pretrained=False, **kwargs)
-    with _hub_offline_unless_reachable(), download_errors_explained(name):
+    # Some timm weights still come from plain URLs through torch.hub, hence the socket timeout too.
+    with (
+        _socket_timeout(URL_SOCKET_TIMEOUT_S),
+        _hub_offline_unless_reachable(),
+        download_errors_explained(name),
+    ):
         return timm.create_model(name, pretrained=True, **kwargs)
 
 
