@@ -3,8 +3,9 @@ not, and otherwise a prompt EcholabError that says what to do, never a hang.
 
 timm weights come from the Hugging Face hub (cache: HF_HOME); torchvision and pytorchvideo weights
 from plain URLs (cache: TORCH_HOME). huggingface_hub already bounds each request (HF_HUB_ETAG_TIMEOUT,
-HF_HUB_DOWNLOAD_TIMEOUT, 10 s by default) but retries an unreachable hub with back-off for each
-candidate file, which costs about a minute per model; `torch.hub` opens URLs with no timeout at all.
+HF_HUB_DOWNLOAD_TIMEOUT, 10 s by default, left to the user) but retries an unreachable hub with
+back-off for each candidate file: about 47 s per model with no network, even when DNS fails at once.
+`torch.hub` opens URLs with no timeout at all.
 """
 
 import socket
@@ -19,7 +20,7 @@ from torch import nn
 
 from echolab.errors import EcholabError
 
-# Long enough for a slow server to answer, short enough that a black-holed network fails in seconds.
+# Per socket operation: long enough for a slow server, short enough that a black-holed network fails in 20 s.
 URL_SOCKET_TIMEOUT_S = 20.0
 
 
