@@ -35,7 +35,7 @@ def create_backbone(
     if _has_fixed_input_size(timm_name):
         # ViT-style position embeddings are built for one image size; echo clips come at 64-224 px.
         kwargs["dynamic_img_size"] = True
-    model = create_timm_model(timm_name, pretrained=pretrained, **kwargs, **timm_kwargs)
+    model = create_timm_model(timm_name, pretrained=pretrained, **{**kwargs, **timm_kwargs})
     if features_only:
         return model, model.feature_info.channels()[-1]
     # Pooled features can pass through a head layer first (MobileNetV3's conv_head: 960 -> 1280);
