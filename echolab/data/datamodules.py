@@ -20,8 +20,12 @@ from echolab.errors import DatasetError
 
 def view_preprocess(data: dict) -> dict:
     """What a checkpoint must remember to turn a new video into model input the same way."""
-    return {"size": data["size"], "clip": dict(data["clip"]), "eval_clips": data["eval_clips"],
-            "cache_size": data["cache_size"]}
+    return {
+        "size": data["size"],
+        "clip": dict(data["clip"]),
+        "eval_clips": data["eval_clips"],
+        "cache_size": data["cache_size"],
+    }
 
 
 def eval_transform(preprocess: dict) -> ClipTransform:
@@ -45,8 +49,10 @@ class ViewDataModule(L.LightningDataModule):
 
     def prepare_data(self) -> None:
         # Runs once per machine before `setup`: synthesis and decoding are done here, not in each process.
-        ensure_dataset(self.data)
-        self._load()
+        # Lightning calls it again before every validate/test; the loaded index is reused.
+        if self.index is None:
+            ensure_dataset(self.data)
+            self._load()
 
     def setup(self, stage: str | None = None) -> None:
         if self.index is None:
@@ -57,16 +63,21 @@ class ViewDataModule(L.LightningDataModule):
         bad = self.cache.ensure([v.path for v in index.videos], skip_bad=self.data["skip_bad"])
         if bad:
             unreadable = {b.path for b in bad}
-            warnings.warn(f"skipping {len(bad)} unreadable videos (data.skip_bad=true): "
-                          + "; ".join(f"{b.path}: {b.error}" for b in bad), stacklevel=2)
+            warnings.warn(
+                f"skipping {len(bad)} unreadable videos (data.skip_bad=true): "
+                + "; ".join(f"{b.path}: {b.error}" for b in bad),
+                stacklevel=2,
+            )
             index.videos = [v for v in index.videos if str(v.path) not in unreadable]
             index.bad.extend(bad)
         for split in ("train", "val", "test"):
             videos = index.split(split)
             if not videos:
-                raise DatasetError(f"{index.root}: the {split} split has no usable videos; "
-                                   f"check the split files (echolab data-summary data={self.data['format']} "
-                                   f"data.root={index.root})")
+                raise DatasetError(
+                    f"{index.root}: the {split} split has no usable videos; "
+                    f"check the split files (echolab data-summary data={self.data['format']} "
+                    f"data.root={index.root})"
+                )
             self.splits[split] = ([v.path for v in videos], [v.label for v in videos])
         self.index = index
 
@@ -76,16 +87,30 @@ class ViewDataModule(L.LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         augment = self.data["augment"]
-        transform = ClipTransform(self.data["size"], train=True, scale=tuple(augment["scale"]),
-                                  rotate=augment["rotate"], brightness=augment["brightness"],
-                                  contrast=augment["contrast"], hflip=augment["hflip"])
-        dataset = TrainClips(*self.splits["train"], self.cache, self.spec, transform,
-                             self.data["clips_per_video"])
-        return self._loader(dataset, self.data["batch_size"], shuffle=True, drop_last=len(dataset) > self.data["batch_size"])
+        transform = ClipTransform(
+            self.data["size"],
+            train=True,
+            scale=tuple(augment["scale"]),
+            rotate=augment["rotate"],
+            brightness=augment["brightness"],
+            contrast=augment["contrast"],
+            hflip=augment["hflip"],
+        )
+        dataset = TrainClips(
+            *self.splits["train"], self.cache, self.spec, transform, self.data["clips_per_video"]
+        )
+        return self._loader(
+            dataset, self.data["batch_size"], shuffle=True, drop_last=len(dataset) > self.data["batch_size"]
+        )
 
     def _eval_loader(self, split: str) -> DataLoader:
-        dataset = VideoClips(*self.splits[split], self.cache, self.spec,
-                             eval_transform(view_preprocess(self.data)), self.data["eval_clips"])
+        dataset = VideoClips(
+            *self.splits[split],
+            self.cache,
+            self.spec,
+            eval_transform(view_preprocess(self.data)),
+            self.data["eval_clips"],
+        )
         return self._loader(dataset, self.data["eval_batch_size"], shuffle=False)
 
     def val_dataloader(self) -> DataLoader:
@@ -96,16 +121,29 @@ class ViewDataModule(L.LightningDataModule):
 
     def _loader(self, dataset, batch_size: int, shuffle: bool, drop_last: bool = False) -> DataLoader:
         workers = self.data["num_workers"]
-        return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
-                          num_workers=workers, persistent_workers=workers > 0,
-                          pin_memory=torch.cuda.is_available())
+        return DataLoader(
+            dataset,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            drop_last=drop_last,
+            num_workers=workers,
+            persistent_workers=workers > 0,
+            pin_memory=torch.cuda.is_available(),
+        )
 
 
-def predict_loader(paths: list[Path], preprocess: dict, cache_dir: str | Path,
-                   batch_size: int = 1, num_workers: int = 0) -> DataLoader:
+def predict_loader(
+    paths: list[Path], preprocess: dict, cache_dir: str | Path, batch_size: int = 1, num_workers: int = 0
+) -> DataLoader:
     """Clips of arbitrary, unlabelled videos made exactly as the checkpoint's training did."""
     cache = FrameCache(cache_dir, size=preprocess["cache_size"])
     cache.ensure(paths)
-    dataset = VideoClips(paths, [-1] * len(paths), cache, ClipSpec(**preprocess["clip"]),
-                         eval_transform(preprocess), preprocess["eval_clips"])
+    dataset = VideoClips(
+        paths,
+        [-1] * len(paths),
+        cache,
+        ClipSpec(**preprocess["clip"]),
+        eval_transform(preprocess),
+        preprocess["eval_clips"],
+    )
     return DataLoader(dataset, batch_size=batch_size, num_workers=num_workers)
