@@ -312,6 +312,13 @@ def test_writers_are_deterministic_and_extend_without_changing_earlier_videos(ev
     assert not set(_folder_digest(tmp_path / "other").values()) & set(images.values())
 
 
+def test_worker_processes_write_the_same_bytes(tmp_path):
+    options = {"videos_per_class": 1, "size": 48, "min_frames": 6, "max_frames": 8, "progress": False}
+    write_manifest_dataset(tmp_path / "one", workers=1, **options)
+    write_manifest_dataset(tmp_path / "two", workers=2, **options)
+    assert _folder_digest(tmp_path / "one") == _folder_digest(tmp_path / "two")
+
+
 def test_refuses_to_overwrite_and_replaces_only_when_asked(ev9v, tmp_path):
     target = tmp_path / "taken"
     target.mkdir()
@@ -443,6 +450,8 @@ def test_synth_command_writes_and_summarises(tmp_path, capsys):
             "8",
             "--max-frames",
             "8",
+            "--workers",
+            "1",
             "--no-progress",
         ]
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -31,12 +32,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-frames", type=int, help="shortest video (default 48; echonet 80)")
     parser.add_argument("--max-frames", type=int, help="longest video (default 72; echonet 128)")
     parser.add_argument("--fps", type=float, help="frame rate (default 30; echonet 50)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes rendering videos (default: all CPUs)",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing dataset at --out")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
-    names = ("videos_per_class", "videos", "seed", "size", "min_frames", "max_frames", "fps")
+    names = ("videos_per_class", "videos", "seed", "size", "min_frames", "max_frames", "fps", "workers")
     options = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     not_taken = _ECHONET_ONLY if args.format != "echonet" else _PER_CLASS_ONLY
     for name in not_taken:

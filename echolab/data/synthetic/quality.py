@@ -7,6 +7,7 @@ motion, poor focus) and probe motion (the anatomy jitters in the image).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -67,24 +68,42 @@ def probe_shake(segments: list[QualitySegment], frame_count: int, fps: float) ->
     return shake
 
 
-def degrade(
-    images: np.ndarray, segments: list[QualitySegment], beam_angle: np.ndarray, pixels_per_unit: float
-) -> None:
-    """Apply the intensity defects in place to linear-intensity frames (T, H, W).
+def frame_filters(
+    segments: list[QualitySegment], frame_count: int, beam_angle: np.ndarray, pixels_per_unit: float
+) -> list[Callable[[np.ndarray], None] | None]:
+    """Per frame, the in-place degradation of its linear-intensity image, or None if it is good.
 
     `beam_angle` is each pixel's angle from the sector's centre line, as a fraction of the half
     opening (-1 at the left edge, 1 at the right); `pixels_per_unit` is the sector radius in pixels.
+    Probe motion is not here: it moves the anatomy (see probe_shake).
     """
+    filters: list[Callable[[np.ndarray], None] | None] = [None] * frame_count
     for segment in segments:
-        frames = images[segment.start : segment.stop]
         if segment.kind == "dropout":
             centre = np.random.default_rng(segment.seed).uniform(-0.7, 0.7)
             width = 0.25 + 0.35 * segment.severity
+            # A dark wedge (a rib's shadow) on top of weaker echoes overall.
             shadow = 1.0 - 0.9 * np.exp(-0.5 * ((beam_angle - centre) / (0.5 * width)) ** 4)
-            frames *= (0.6 - 0.2 * segment.severity) * shadow
+            degrade = _scale_by((shadow * (0.6 - 0.2 * segment.severity)).astype(np.float32))
         elif segment.kind == "low_gain":
-            frames *= 0.5 - 0.25 * segment.severity
+            degrade = _scale_by(np.float32(0.5 - 0.25 * segment.severity))
         elif segment.kind == "blur":
-            sigma = (0.015 + 0.02 * segment.severity) * pixels_per_unit
-            for frame in frames:
-                cv2.GaussianBlur(frame, (0, 0), sigma, dst=frame)
+            degrade = _blur_by((0.015 + 0.02 * segment.severity) * pixels_per_unit)
+        else:
+            continue
+        filters[segment.start : segment.stop] = [degrade] * (segment.stop - segment.start)
+    return filters
+
+
+def _scale_by(factor):
+    def scale(image: np.ndarray) -> None:
+        image *= factor
+
+    return scale
+
+
+def _blur_by(sigma: float):
+    def blur(image: np.ndarray) -> None:
+        cv2.GaussianBlur(image, (0, 0), sigma, dst=image)
+
+    return blur

@@ -38,13 +38,7 @@ def rotate(points: np.ndarray, angle_deg: float, about=(0.0, 0.0)) -> np.ndarray
     angle = np.deg2rad(angle_deg)
     cos, sin = np.cos(angle), np.sin(angle)
     about = np.asarray(about, dtype=np.float64)
-    shifted = np.asarray(points, dtype=np.float64) - about
-    return (
-        np.stack(
-            [shifted[:, 0] * cos - shifted[:, 1] * sin, shifted[:, 0] * sin + shifted[:, 1] * cos], axis=1
-        )
-        + about
-    )
+    return (np.asarray(points, dtype=np.float64) - about) @ np.array([[cos, sin], [-sin, cos]]) + about
 
 
 @functools.cache
@@ -89,17 +83,16 @@ def ring_wedges(
 def tube(path, half_width: float) -> np.ndarray:
     """The polygon of a vessel of constant calibre along a polyline."""
     path = np.asarray(path, dtype=np.float64)
-    tangent = np.gradient(path, axis=0)
+    step = np.diff(path, axis=0)
+    tangent = np.concatenate([step[:1], step[:-1] + step[1:], step[-1:]])  # central differences
     tangent /= np.linalg.norm(tangent, axis=1, keepdims=True)
     normal = np.stack([-tangent[:, 1], tangent[:, 0]], axis=1) * half_width
     return np.concatenate([path + normal, (path - normal)[::-1]])
 
 
-def tube_walls(path, half_width: float) -> tuple[np.ndarray, np.ndarray]:
-    """The two wall lines of `tube(path, half_width)`."""
-    outline = tube(path, half_width)
-    n = len(outline) // 2
-    return outline[:n], outline[n:][::-1]
+@functools.cache
+def _levels(n: int) -> np.ndarray:
+    return np.linspace(0.0, 1.0, n)
 
 
 def bullet(apex, base_mid, half_width: float, n: int = 24, base_taper: float = 0.22, bluntness: float = 2.2):
@@ -114,7 +107,7 @@ def bullet(apex, base_mid, half_width: float, n: int = 24, base_taper: float = 0
     length = np.linalg.norm(axis)
     along = axis / length
     across = np.array([-along[1], along[0]])
-    level = np.linspace(0.0, 1.0, n)
+    level = _levels(n)
     width = half_width * np.sqrt(1.0 - (1.0 - level) ** bluntness) * (1.0 - base_taper * level**6)
     centre = apex + np.outer(level * length, along)
     right = centre - np.outer(width, across)

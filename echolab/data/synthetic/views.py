@@ -82,10 +82,6 @@ def _swing(closed_deg: float, open_deg: float, opening: float) -> float:
     return closed_deg + opening * turn
 
 
-def _chamber(cavity: np.ndarray, wall: np.ndarray, myocardium: float) -> tuple[Fill, Fill]:
-    return Fill(wall, myocardium), Fill(cavity, BLOOD)
-
-
 def _vessel(path, lumen: float, wall: float) -> tuple[Fill, Fill]:
     return Fill(tube(path, lumen + wall), VESSEL_WALL), Fill(tube(path, lumen), BLOOD)
 
@@ -185,9 +181,11 @@ def _four_chamber(rng: np.random.Generator, heart: Heart, *, outflow: bool) -> S
         shapes += [Fill(lv_wall, myo), Fill(rv_wall, myo)]
         shapes += [Fill(ellipse(c, axes), BLOOD) for c, axes in (la, ra)]
         shapes += [Fill(lv_cavity, BLOOD), Fill(rv_cavity, BLOOD)]
-        # Moderator band: the muscle bar that marks the RV near its apex.
-        band = rv_apex + 0.35 * (rv_base_t - rv_apex)
-        shapes.append(Line(np.array([band - (rv_half_t, 0.01), band + (rv_half_t, -0.02)]), myo, 0.018))
+        # Moderator band: the muscle bar from the septum into the RV cavity near its apex.
+        band = rv_apex + 0.4 * (rv_base_t - rv_apex)
+        shapes.append(
+            Line(np.array([band + (0.8 * rv_half_t, -0.02), band - (0.4 * rv_half_t, 0.0)]), myo, 0.012)
+        )
         if outflow:
             root = mitral_septal + 0.3 * (mitral_lateral - mitral_septal) + (0.0, -0.03)
             path = np.array([root, root + (-0.015, 0.14), root + (-0.02, 0.3)])
@@ -216,7 +214,7 @@ def _subcostal4(rng, heart):
     apex to the right and the RV nearest the probe, deeper and smaller than in the apical view."""
     heart_scene = _four_chamber(rng, heart, outflow=False)
     angle = rng.uniform(68.0, 82.0)
-    scale = rng.uniform(0.7, 0.8)
+    scale = rng.uniform(0.8, 0.9)
     centre = np.array([rng.uniform(0.0, 0.08), rng.uniform(0.6, 0.66)])
     liver_depth = rng.uniform(0.3, 0.36)
     liver = ellipse((rng.uniform(-0.15, 0.0), liver_depth - 0.45), (1.1, 0.45), rng.uniform(-6.0, 6.0), 60)
@@ -248,7 +246,7 @@ def _subcostal4(rng, heart):
 # --------------------------------------------------------------------------- short-axis views
 
 
-def _textured_ring(rng: np.random.Generator, heart: Heart, *, wedges: int = 36):
+def _textured_ring(rng: np.random.Generator, heart: Heart, *, wedges: int = 24):
     """Echogenicity of each angular piece of an LV wall: smooth variation plus a few bright
     specks, fixed to the muscle so it turns when the ventricle twists."""
     angles = np.linspace(0.0, 2.0 * np.pi, wedges, endpoint=False)

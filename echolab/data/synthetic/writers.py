@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import hashlib
+import multiprocessing
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,17 @@ SPLITS = ("train", "val", "test")
 _EV9V_SPLIT_FILES = {"train": "train.txt", "val": "validation.txt", "test": "test.txt"}
 _ECHONET_SPLITS = {"train": "TRAIN", "val": "VAL", "test": "TEST"}
 _ECHONET_SIZE = 112
+_FILE_LIST_HEADER = [
+    "FileName",
+    "EF",
+    "ESV",
+    "EDV",
+    "FrameHeight",
+    "FrameWidth",
+    "FPS",
+    "NumberOfFrames",
+    "Split",
+]
 _JPEG_QUALITY = 92
 # The slowest synthetic heart rate, with breathing, is just over 50 bpm.
 _LONGEST_BEAT_SECONDS = 60.0 / 50.0
@@ -70,37 +83,25 @@ def write_ev9v(
     split=(0.6, 0.2, 0.2),
     overwrite: bool = False,
     progress: bool = True,
+    workers: int = 1,
 ) -> Path:
     """EV9V: labels.csv, train/validation/test.txt and one JPEG frame folder per video."""
     _check_counts(videos_per_class, "--videos-per-class", min_frames, max_frames, split)
-    jobs = _per_class_jobs(videos_per_class, seed)
+    jobs = _per_class_jobs(videos_per_class)
     splits = _stratified_splits([view for view, _ in jobs], split, seed)
     with staged_folder(out, overwrite=overwrite) as root:
-        names, quality_rows = [], []
-        for (view, index), split_name in tqdm(
-            zip(jobs, splits, strict=True),
-            total=len(jobs),
-            desc="synth ev9v",
-            unit="video",
-            disable=not progress,
-        ):
-            stream = _video_stream(seed, index)
-            stamp = datetime.datetime(2022, 1, 1) + datetime.timedelta(
-                seconds=int(stream.integers(2 * 365 * 86400))
-            )
-            name = f"{stamp:%Y-%m-%d_%H-%M-%S}_{size}x{size}_{index + 1}"
-            frames = int(stream.integers(min_frames, max_frames + 1))
-            video = render_video(view, seed=seed, index=index, size=size, frames=frames, fps=fps)
-            folder = root / "Images" / name
-            folder.mkdir(parents=True)
-            for number, frame in enumerate(video.frames, start=1):
-                _imwrite(folder / f"frame_{number:06d}.jpg", frame)
-            names.append((name, view, split_name))
-            quality_rows += _quality_rows(name, video)
-        _write_csv(root / "labels.csv", ["names", "labels"], [(name, view) for name, view, _ in names])
+        plan = _Plan(root, seed, size, min_frames, max_frames, fps)
+        written = _each_video(functools.partial(_ev9v_video, plan), jobs, workers, "ev9v", progress)
+        names = [name for name, _ in written]
+        _write_csv(
+            root / "labels.csv",
+            ["names", "labels"],
+            [(name, view) for name, (view, _) in zip(names, jobs, strict=True)],
+        )
         for split_name, file_name in _EV9V_SPLIT_FILES.items():
-            (root / file_name).write_text("".join(f"{name}\n" for name, _, s in names if s == split_name))
-        _write_quality(root, quality_rows)
+            chosen = [name for name, s in zip(names, splits, strict=True) if s == split_name]
+            (root / file_name).write_text("".join(f"{name}\n" for name in chosen))
+        _write_quality(root, [row for _, rows in written for row in rows])
     return Path(out)
 
 
@@ -115,6 +116,7 @@ def write_echonet(
     split=(0.6, 0.2, 0.2),
     overwrite: bool = False,
     progress: bool = True,
+    workers: int = 1,
 ) -> Path:
     """EchoNet-Dynamic: FileList.csv, VolumeTracings.csv (one traced beat: ES rows first, then
     ED), Videos/*.avi at 112x112; plus manifest.csv with every ED and ES for multi-beat work."""
@@ -127,45 +129,28 @@ def write_echonet(
     splits = _stratified_splits(["A4C"] * videos, split, seed)
     with staged_folder(out, overwrite=overwrite) as root:
         (root / "Videos").mkdir()
-        file_list, tracings, manifest, quality_rows = [], [], [], []
-        for index, split_name in tqdm(
-            enumerate(splits), total=videos, desc="synth echonet", unit="video", disable=not progress
-        ):
-            stream = _video_stream(seed, index)
-            name = "0X" + hashlib.sha256(f"echonet:{seed}:{index}".encode()).hexdigest()[:16].upper()
-            frames = int(stream.integers(min_frames, max_frames + 1))
-            video = render_video("A4C", seed=seed, index=index, size=_ECHONET_SIZE, frames=frames, fps=fps)
-            _write_avi(root / "Videos" / f"{name}.avi", video)
-            es_frame, ed_frame = _traced_beat(video)
-            traced = {frame: _tracing(video, frame) for frame in (es_frame, ed_frame)}
-            esv, edv = (volume_ml(traced[f], video.cm_per_pixel) for f in (es_frame, ed_frame))
-            file_list.append(
-                [
-                    name,
-                    _number(100.0 * (edv - esv) / edv),
-                    _number(esv),
-                    _number(edv),
-                    _ECHONET_SIZE,
-                    _ECHONET_SIZE,
-                    f"{fps:g}",
-                    frames,
-                    _ECHONET_SPLITS[split_name],
-                ]
-            )
-            for frame in (es_frame, ed_frame):  # the reference loader takes the first traced frame as ES
-                tracings += [[f"{name}.avi", *map(_number, row), frame] for row in traced[frame]]
-            manifest.append(
-                ManifestRow(f"Videos/{name}.avi", "A4C", split_name, fps, tuple(video.ed), tuple(video.es))
-            )
-            quality_rows += _quality_rows(name, video)
+        plan = _Plan(root, seed, _ECHONET_SIZE, min_frames, max_frames, fps)
+        written = _each_video(
+            functools.partial(_echonet_video, plan), range(videos), workers, "echonet", progress
+        )
         _write_csv(
             root / "FileList.csv",
-            ["FileName", "EF", "ESV", "EDV", "FrameHeight", "FrameWidth", "FPS", "NumberOfFrames", "Split"],
-            file_list,
+            _FILE_LIST_HEADER,
+            [[*video.file_list, _ECHONET_SPLITS[s]] for video, s in zip(written, splits, strict=True)],
         )
-        _write_csv(root / "VolumeTracings.csv", ["FileName", "X1", "Y1", "X2", "Y2", "Frame"], tracings)
-        write_manifest(root / "manifest.csv", manifest)
-        _write_quality(root, quality_rows)
+        _write_csv(
+            root / "VolumeTracings.csv",
+            ["FileName", "X1", "Y1", "X2", "Y2", "Frame"],
+            [row for video in written for row in video.tracings],
+        )
+        write_manifest(
+            root / "manifest.csv",
+            [
+                ManifestRow(f"Videos/{video.file_list[0]}.avi", "A4C", s, fps, video.ed, video.es)
+                for video, s in zip(written, splits, strict=True)
+            ],
+        )
+        _write_quality(root, [row for video in written for row in video.quality])
     return Path(out)
 
 
@@ -181,31 +166,122 @@ def write_manifest_dataset(
     split=(0.6, 0.2, 0.2),
     overwrite: bool = False,
     progress: bool = True,
+    workers: int = 1,
 ) -> Path:
     """All nine views as MJPG AVIs under videos/<CLASS>/, listed in manifest.csv with labels,
     splits, frame rates and every ED/ES frame."""
     _check_counts(videos_per_class, "--videos-per-class", min_frames, max_frames, split)
-    jobs = _per_class_jobs(videos_per_class, seed)
+    jobs = _per_class_jobs(videos_per_class)
     splits = _stratified_splits([view for view, _ in jobs], split, seed)
     with staged_folder(out, overwrite=overwrite) as root:
-        manifest, quality_rows = [], []
-        for (view, index), split_name in tqdm(
-            zip(jobs, splits, strict=True),
-            total=len(jobs),
-            desc="synth manifest",
-            unit="video",
-            disable=not progress,
-        ):
-            frames = int(_video_stream(seed, index).integers(min_frames, max_frames + 1))
-            video = render_video(view, seed=seed, index=index, size=size, frames=frames, fps=fps)
-            path = f"videos/{view}/{view}_{index + 1:05d}.avi"
-            (root / path).parent.mkdir(parents=True, exist_ok=True)
-            _write_avi(root / path, video)
-            manifest.append(ManifestRow(path, view, split_name, fps, tuple(video.ed), tuple(video.es)))
-            quality_rows += _quality_rows(path, video)
+        plan = _Plan(root, seed, size, min_frames, max_frames, fps)
+        written = _each_video(functools.partial(_manifest_video, plan), jobs, workers, "manifest", progress)
+        manifest = [
+            ManifestRow(path, view, split_name, fps, ed, es)
+            for (path, ed, es, _), (view, _), split_name in zip(written, jobs, splits, strict=True)
+        ]
         write_manifest(root / "manifest.csv", manifest)
-        _write_quality(root, quality_rows)
+        _write_quality(root, [row for *_, quality in written for row in quality])
     return Path(out)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What all videos of one dataset share; renders video `index` of it."""
+
+    root: Path
+    seed: int
+    size: int
+    min_frames: int
+    max_frames: int
+    fps: float
+
+    def render(self, view: str, index: int) -> SyntheticVideo:
+        frames = int(self.stream(index).integers(self.min_frames, self.max_frames + 1))
+        return render_video(view, seed=self.seed, index=index, size=self.size, frames=frames, fps=self.fps)
+
+    def stream(self, index: int) -> np.random.Generator:
+        """The writer's own per-video choices (length, then name), apart from the renderer's."""
+        return np.random.default_rng([self.seed, index, 1])
+
+
+def _ev9v_video(plan: _Plan, job: tuple[str, int]) -> tuple[str, list[list]]:
+    view, index = job
+    video = plan.render(view, index)
+    stream = plan.stream(index)
+    stream.integers(plan.min_frames, plan.max_frames + 1)  # the length, drawn by render()
+    stamp = datetime.datetime(2022, 1, 1) + datetime.timedelta(seconds=int(stream.integers(2 * 365 * 86400)))
+    name = f"{stamp:%Y-%m-%d_%H-%M-%S}_{plan.size}x{plan.size}_{index + 1}"
+    folder = plan.root / "Images" / name
+    folder.mkdir(parents=True)
+    for number, frame in enumerate(video.frames, start=1):
+        _imwrite(folder / f"frame_{number:06d}.jpg", frame)
+    return name, _quality_rows(name, video)
+
+
+@dataclass(frozen=True)
+class _EchonetVideo:
+    file_list: list  # FileList.csv row without the split
+    tracings: list[list]
+    ed: tuple[int, ...]
+    es: tuple[int, ...]
+    quality: list[list]
+
+
+def _echonet_video(plan: _Plan, index: int) -> _EchonetVideo:
+    video = plan.render("A4C", index)
+    name = "0X" + hashlib.sha256(f"echonet:{plan.seed}:{index}".encode()).hexdigest()[:16].upper()
+    _write_avi(plan.root / "Videos" / f"{name}.avi", video)
+    es_frame, ed_frame = _traced_beat(video)
+    traced = {frame: _tracing(video, frame) for frame in (es_frame, ed_frame)}
+    esv, edv = (volume_ml(traced[f], video.cm_per_pixel) for f in (es_frame, ed_frame))
+    height, width = video.frames.shape[1:3]
+    row = [
+        name,
+        _number(100.0 * (edv - esv) / edv),
+        _number(esv),
+        _number(edv),
+        height,
+        width,
+        f"{plan.fps:g}",
+        len(video.frames),
+    ]
+    # The reference loader takes the first traced frame as ES: ES rows go first.
+    tracings = [
+        [f"{name}.avi", *map(_number, chord), frame]
+        for frame in (es_frame, ed_frame)
+        for chord in traced[frame]
+    ]
+    return _EchonetVideo(row, tracings, tuple(video.ed), tuple(video.es), _quality_rows(name, video))
+
+
+def _manifest_video(
+    plan: _Plan, job: tuple[str, int]
+) -> tuple[str, tuple[int, ...], tuple[int, ...], list[list]]:
+    view, index = job
+    video = plan.render(view, index)
+    path = f"videos/{view}/{view}_{index + 1:05d}.avi"
+    (plan.root / path).parent.mkdir(parents=True, exist_ok=True)
+    _write_avi(plan.root / path, video)
+    return path, tuple(video.ed), tuple(video.es), _quality_rows(path, video)
+
+
+def _each_video(task, jobs, workers: int, format: str, progress: bool) -> list:
+    """task(job) for every job, results in job order; in `workers` processes when more than one."""
+    jobs = list(jobs)
+    results = []
+    with tqdm(total=len(jobs), desc=f"synth {format}", unit="video", disable=not progress) as bar:
+        if workers <= 1:
+            for job in jobs:
+                results.append(task(job))
+                bar.update()
+            return results
+        # spawn, not fork: the caller may hold threads (torch, OpenCV) that a fork would break.
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            for result in pool.imap(task, jobs):
+                results.append(result)
+                bar.update()
+    return results
 
 
 def _check_counts(videos: int, option: str, min_frames: int, max_frames: int, split) -> None:
@@ -219,18 +295,13 @@ def _check_counts(videos: int, option: str, min_frames: int, max_frames: int, sp
         )
 
 
-def _per_class_jobs(videos_per_class: int, seed: int) -> list[tuple[str, int]]:
+def _per_class_jobs(videos_per_class: int) -> list[tuple[str, int]]:
     # Interleave classes so that video j of every class keeps its index when videos_per_class grows.
     return [
         (view, j * len(VIEW_CLASSES) + c)
         for c, view in enumerate(VIEW_CLASSES)
         for j in range(videos_per_class)
     ]
-
-
-def _video_stream(seed: int, index: int) -> np.random.Generator:
-    """Per-video choices the writers make (length, name), apart from the renderer's own streams."""
-    return np.random.default_rng([seed, index, 1])
 
 
 def _stratified_splits(labels: list[str], fractions, seed: int) -> list[str]:
