@@ -23,6 +23,7 @@ from echolab.data.synthetic import (
 )
 from echolab.data.synthetic.overlay import ECG_SECONDS
 from echolab.data.synthetic.quality import DEFECT_KINDS
+from echolab.data.synthetic.views import VIEWS
 from echolab.errors import ConfigError, DatasetError
 
 SMALL = {"size": 64, "frames": 40}
@@ -55,6 +56,7 @@ def _first_video_with(kind: str, view: str = "A4C") -> object:
 
 def test_view_names_and_motion_pair():
     assert VIEW_CLASSES == ("PLHLA", "PMASA", "PMVLSA", "PASA", "A4C", "A5C", "PMPALA", "PPMLSA", "SC4C")
+    assert tuple(VIEWS) == VIEW_CLASSES
     assert MOTION_ONLY_PAIR == ("PMASA", "PPMLSA")
 
 

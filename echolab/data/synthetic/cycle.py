@@ -61,9 +61,9 @@ class CardiacCycle:
         )
         return sum(a * np.exp(-0.5 * ((since_r - c) / w) ** 2) for c, w, a in waves)
 
-    def events(self, frame_count: int, fps: float, kind: str) -> list[tuple[int, np.ndarray]]:
-        """For each ED (kind "ed") or ES instant that rounds to a frame of the video: the frames
-        within half a beat of it, as (instant's beat number, frame indices)."""
+    def event_windows(self, frame_count: int, fps: float, kind: str) -> list[np.ndarray]:
+        """For each ED (kind "ed") or ES instant that rounds to a frame of the video, in order:
+        the frames within half a beat of it."""
         offset = 0.0 if kind == "ed" else self.systole_fraction
         frame_phase = self.phase(np.arange(frame_count) / fps)
         first = int(np.floor(frame_phase[0] - offset - 0.5))
@@ -72,10 +72,8 @@ class CardiacCycle:
         for beat in range(first, last + 1):
             instant = beat + offset
             instant_frame = np.interp(instant, self._phase, self._times) * fps
-            if not -0.5 <= instant_frame < frame_count - 0.5:
-                continue
-            inside = np.flatnonzero(np.abs(frame_phase - instant) < 0.5)
-            windows.append((beat, inside))
+            if -0.5 <= instant_frame < frame_count - 0.5:
+                windows.append(np.flatnonzero(np.abs(frame_phase - instant) < 0.5))
         return windows
 
 

@@ -113,6 +113,7 @@ def render_video(
     depth_cm = typical_depth_cm / probe.zoom
     overlay = ecg_layers(size, int(np.ceil(sector.bottom)) + max(2, size // 32), cycle, frames, fps)
     overlay |= text_layer(size, *_annotations(annotation_rng, cycle.heart_rate_bpm, depth_cm))
+    overlay[:, scanner.inside] = 0  # at the smallest sizes the text would reach into the sector
     np.maximum(grey, overlay, out=grey)
 
     area = np.array([polygon_area(c) for c in contours])
@@ -120,8 +121,8 @@ def render_video(
         view=view,
         frames=np.repeat(grey[..., None], 3, axis=3),
         fps=float(fps),
-        ed=_extremes(cycle.events(frames, fps, "ed"), area, np.argmax),
-        es=_extremes(cycle.events(frames, fps, "es"), area, np.argmin),
+        ed=_extremes(cycle.event_windows(frames, fps, "ed"), area, np.argmax),
+        es=_extremes(cycle.event_windows(frames, fps, "es"), area, np.argmin),
         lv_area=area,
         lv_contours=contours,
         lv_long_axis=np.stack(long_axes) if long_axes else None,
@@ -194,7 +195,7 @@ class _Probe:
 
 def _extremes(windows, area: np.ndarray, pick) -> list[int]:
     """The frame of largest (ED) or smallest (ES) drawn LV area within each beat's window."""
-    return [int(frames[pick(area[frames])]) for _, frames in windows]
+    return [int(frames[pick(area[frames])]) for frames in windows]
 
 
 def _relative(to_pixels: np.ndarray, rest: np.ndarray) -> np.ndarray:

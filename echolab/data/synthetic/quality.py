@@ -29,7 +29,7 @@ def sample_segments(rng: np.random.Generator, frame_count: int) -> list[QualityS
     budget = max(1, round(rng.uniform(0.1, 0.3) * frame_count))
     count = int(min(rng.integers(1, 4), budget))
     lengths = np.diff(np.round(np.linspace(0, budget, count + 1)).astype(int))
-    # Spread the segments in random order over the clean frames between them.
+    # Random clean gaps before, between and after the segments.
     gaps = rng.multinomial(frame_count - budget, np.full(count + 1, 1.0 / (count + 1)))
     segments, cursor = [], 0
     for length, gap in zip(lengths, gaps[:-1], strict=True):
