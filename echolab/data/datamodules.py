@@ -15,7 +15,7 @@ from echolab.data.records import DatasetIndex
 from echolab.data.sources import ensure_dataset, open_dataset
 from echolab.data.transforms import ClipTransform
 from echolab.data.view_datasets import TrainClips, VideoClips
-from echolab.errors import DatasetError
+from echolab.errors import DatasetError, VideoReadError
 
 
 def view_preprocess(data: dict) -> dict:
@@ -60,7 +60,10 @@ class ViewDataModule(L.LightningDataModule):
 
     def _load(self) -> None:
         index = open_dataset(self.data)
-        bad = self.cache.ensure([v.path for v in index.videos], skip_bad=self.data["skip_bad"])
+        try:
+            bad = self.cache.ensure([v.path for v in index.videos], skip_bad=self.data["skip_bad"])
+        except VideoReadError as err:
+            raise VideoReadError(f"{err} (or set data.skip_bad=true to leave such videos out)") from err
         if bad:
             unreadable = {b.path for b in bad}
             warnings.warn(

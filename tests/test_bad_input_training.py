@@ -1,0 +1,48 @@
+"""Bad videos met while training: a clear error naming the file, or a skip with a warning listing it."""
+
+import shutil
+
+import pytest
+
+from echolab.config import load_experiment
+from echolab.errors import EcholabError
+from echolab.train import train
+
+
+@pytest.fixture
+def ev9v_with_corrupt_video(tiny_ev9v, tmp_path):
+    root = tmp_path / "ev9v"
+    shutil.copytree(tiny_ev9v, root)
+    victim = sorted((root / "Images").iterdir())[0]
+    for frame in victim.iterdir():
+        frame.write_bytes(b"\x00" * 64)
+    return root, victim
+
+
+def _overrides(root, tmp_path, *extra):
+    return ["profile=smoke", f"data.root={root}", f"run.root={tmp_path / 'runs'}",
+            f"data.cache_dir={tmp_path / 'cache'}", "data.synthetic=null", "trainer.limit_train_batches=1",
+            "trainer.limit_val_batches=1", "trainer.limit_test_batches=1", *extra]
+
+
+def test_corrupt_video_fails_naming_the_file_and_the_fix(ev9v_with_corrupt_video, tmp_path):
+    root, victim = ev9v_with_corrupt_video
+    overrides = _overrides(root, tmp_path)
+    with pytest.raises(EcholabError) as err:
+        train(load_experiment("view_synthetic", overrides), overrides)
+    assert victim.name in str(err.value) and "skip_bad" in str(err.value)
+
+
+def test_skip_bad_trains_without_the_corrupt_video_and_says_so(ev9v_with_corrupt_video, tmp_path):
+    root, victim = ev9v_with_corrupt_video
+    overrides = _overrides(root, tmp_path, "data.skip_bad=true")
+    with pytest.warns(UserWarning, match=victim.name):
+        result = train(load_experiment("view_synthetic", overrides), overrides)
+    assert (result.run_dir / "metrics.json").is_file()
+
+
+def test_wandb_offline_run_lands_in_the_run_folder(tiny_ev9v, tmp_path):
+    overrides = _overrides(tiny_ev9v, tmp_path, "logger.wandb.mode=offline")
+    result = train(load_experiment("view_synthetic", overrides), overrides)
+    offline_runs = list((result.run_dir / "wandb").glob("offline-run-*"))
+    assert len(offline_runs) == 1 and any(offline_runs[0].rglob("*.wandb"))
