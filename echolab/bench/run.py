@@ -33,8 +33,12 @@ BENCHMARKS = {"clip_loading": _clip_loading}
 
 def main(words: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="echolab bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=None,
-                        help="JSON file to write (default bench/results/bench-<timestamp>.json)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="JSON file to write (default bench/results/bench-<timestamp>.json)",
+    )
     parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append", help="run only these")
     parser.add_argument("--videos", type=int, default=20, help="synthetic videos to benchmark on")
     parser.add_argument("--clips", type=int, default=200, help="clips drawn per side")
@@ -42,10 +46,16 @@ def main(words: list[str]) -> int:
     out = args.out or Path("bench/results") / f"bench-{datetime.now():%Y%m%d-%H%M%S}.json"
     if out.exists():
         raise SystemExit(f"echolab bench: {out} exists; choose another --out")
-    results = {"machine": {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-                           "torch": torch.__version__, "python": platform.python_version(),
-                           "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None},
-               "started": datetime.now().isoformat(timespec="seconds")}
+    results = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+            "torch": torch.__version__,
+            "python": platform.python_version(),
+            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        },
+        "started": datetime.now().isoformat(timespec="seconds"),
+    }
     with tempfile.TemporaryDirectory(prefix="echolab-bench-") as work:
         for name in args.only or sorted(BENCHMARKS):
             began = time.time()

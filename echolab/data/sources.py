@@ -37,5 +37,10 @@ def open_dataset(data: dict) -> DatasetIndex:
     """The dataset index of an experiment's `data:` block (synthesised first if configured and missing)."""
     ensure_dataset(data)
     options = {"manifest": data["manifest"]} if data.get("manifest") else {}
-    return read_dataset(data["format"], data["root"], classes=data.get("classes"),
-                        skip_bad=data.get("skip_bad", False), **options)
+    return read_dataset(
+        data["format"],
+        data["root"],
+        classes=data.get("classes"),
+        skip_bad=data.get("skip_bad", False),
+        **options,
+    )

@@ -24,8 +24,15 @@ def _torch_rng() -> np.random.Generator:
 class TrainClips(Dataset):
     """`clips_per_video` random clips of every video per epoch; item = {clip, label, index}."""
 
-    def __init__(self, paths: list[Path], labels: list[int], cache: FrameCache, spec: ClipSpec,
-                 transform: ClipTransform, clips_per_video: int = 1):
+    def __init__(
+        self,
+        paths: list[Path],
+        labels: list[int],
+        cache: FrameCache,
+        spec: ClipSpec,
+        transform: ClipTransform,
+        clips_per_video: int = 1,
+    ):
         self.paths, self.labels, self.cache = paths, labels, cache
         self.spec, self.transform, self.clips_per_video = spec, transform, clips_per_video
 
@@ -35,7 +42,7 @@ class TrainClips(Dataset):
     def __getitem__(self, item: int) -> dict:
         index = item % len(self.paths)
         frames = self.cache.frames(self.paths[index])
-        start, = clip_starts(len(frames), self.spec, "random", rng=_torch_rng())
+        (start,) = clip_starts(len(frames), self.spec, "random", rng=_torch_rng())
         clip = gather_clip(frames, clip_indices(len(frames), start, self.spec))
         return {"clip": self.transform(clip), "label": self.labels[index], "index": index}
 
@@ -43,8 +50,15 @@ class TrainClips(Dataset):
 class VideoClips(Dataset):
     """All `num_clips` evenly spread clips of each video; item = {clips (M,C,T,H,W), label, index}."""
 
-    def __init__(self, paths: list[Path], labels: list[int], cache: FrameCache, spec: ClipSpec,
-                 transform: ClipTransform, num_clips: int):
+    def __init__(
+        self,
+        paths: list[Path],
+        labels: list[int],
+        cache: FrameCache,
+        spec: ClipSpec,
+        transform: ClipTransform,
+        num_clips: int,
+    ):
         self.paths, self.labels, self.cache = paths, labels, cache
         self.spec, self.transform, self.num_clips = spec, transform, num_clips
 
