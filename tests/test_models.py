@@ -74,10 +74,10 @@ def test_model_options_keep_the_output_shape(name, arguments, clip):
 
 
 @pytest.mark.parametrize("name", ["x3d", "r2plus1d"])
-@pytest.mark.parametrize("shape", [(1, 3, 8, 64, 64), (1, 3, 16, 112, 112), (1, 3, 5, 96, 80)])
-def test_3d_models_take_any_clip_size(name, shape):
+def test_3d_models_take_any_clip_size(name):
+    odd_clip = torch.randn(1, 3, 5, 96, 80)  # none of the sizes pytorchvideo's fixed pooling assumes
     with torch.no_grad():
-        assert build(name).eval()(torch.randn(shape)).shape == (1, NUM_CLASSES)
+        assert build(name).eval()(odd_clip).shape == (1, NUM_CLASSES)
 
 
 def test_cnn_lstm_depends_on_frame_order(clip):
