@@ -11,6 +11,7 @@ from omegaconf import DictConfig
 
 from echolab.callbacks.standard import build_callbacks
 from echolab.config import to_plain
+from echolab.errors import ConfigError
 from echolab.loggers import build_loggers
 from echolab.runs import create_run_dir, format_summary, write_config, write_metrics
 from echolab.tasks.recipes import recipe
@@ -77,6 +78,9 @@ def evaluate(cfg: DictConfig, ckpt: str | Path, overrides: list[str] = ()) -> Ru
     datamodule.prepare_data()
     datamodule.setup("test")
     module = entry.module_class.load_from_checkpoint(ckpt, map_location="cpu")
+    if list(module.classes) != list(datamodule.classes):
+        raise ConfigError(f"{ckpt} was trained on classes {module.classes}, but the data has "
+                          f"{datamodule.classes}; set data.classes to the checkpoint's order")
 
     run_dir = create_run_dir(plain["run"]["root"], plain["exp"])
     write_config(run_dir, plain, [*overrides, f"ckpt={ckpt}"])

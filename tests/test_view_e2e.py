@@ -107,3 +107,14 @@ def test_two_runs_never_share_a_folder(smoke_overrides):
     first = train(load_experiment("view_synthetic", overrides), overrides)
     second = train(load_experiment("view_synthetic", overrides), overrides)
     assert first.run_dir != second.run_dir and first.run_dir.parent == second.run_dir.parent
+
+
+def test_checkpoint_of_a_pretrained_model_restores_offline(trained, tmp_path):
+    result, _ = trained
+    checkpoint = torch.load(result.metrics["checkpoint"], map_location="cpu", weights_only=False)
+    checkpoint["hyper_parameters"]["model"]["pretrained"] = True   # as if trained from ImageNet weights
+    path = tmp_path / "pretrained.ckpt"
+    torch.save(checkpoint, path)
+    task = load_task(path)                                          # no download: the weights are in the file
+    weights = checkpoint["state_dict"]["model.backbone.conv1.0.weight"]
+    assert torch.equal(task.state_dict()["model.backbone.conv1.0.weight"], weights)

@@ -1,16 +1,21 @@
 """3D CNN video classifiers (X3D, R(2+1)D), with adaptive pooling so any clip length and size works."""
 
-import torch
-from pytorchvideo.models.hub.r2plus1d import checkpoint_paths as r2plus1d_checkpoints
-from pytorchvideo.models.hub.x3d import checkpoint_paths as x3d_checkpoints
-from pytorchvideo.models.r2plus1d import create_r2plus1d
-from pytorchvideo.models.x3d import create_x3d
-from torch import nn
-from torchvision.models.video import R2Plus1D_18_Weights, r2plus1d_18
+import warnings
 
-from echolab.errors import ConfigError
-from echolab.models.pretrained import load_all_but_head, load_state_dict_from_url
-from echolab.models.registry import register_model
+import torch
+
+# pytorchvideo 0.1.5 scripts a helper with torch.jit at import time, which torch >= 2.10 warns about.
+warnings.filterwarnings("ignore", message=r"`torch\.jit\.script` is deprecated", category=FutureWarning)
+from pytorchvideo.models.hub.r2plus1d import checkpoint_paths as r2plus1d_checkpoints  # noqa: E402
+from pytorchvideo.models.hub.x3d import checkpoint_paths as x3d_checkpoints  # noqa: E402
+from pytorchvideo.models.r2plus1d import create_r2plus1d  # noqa: E402
+from pytorchvideo.models.x3d import create_x3d  # noqa: E402
+from torch import nn  # noqa: E402
+from torchvision.models.video import R2Plus1D_18_Weights, r2plus1d_18  # noqa: E402
+
+from echolab.errors import ConfigError  # noqa: E402
+from echolab.models.pretrained import load_all_but_head, load_state_dict_from_url  # noqa: E402
+from echolab.models.registry import register_model  # noqa: E402
 
 # X3D-XS, -S and -M are one network trained at different clip sizes (4x160, 13x160, 16x224);
 # X3D-L is deeper. The variant picks the depth and which Kinetics-400 weights to load.

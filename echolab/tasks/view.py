@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import math
 
-import lightning as L
 import torch
 import torch.nn.functional as F
 
 from echolab.errors import EcholabError
 from echolab.metrics.classification import detail_metrics, report, summary_metrics
 from echolab.models import create_model
+from echolab.tasks.base import EcholabTask
 from echolab.tasks.optim import configure_optimization
 
 
-class ViewClassificationTask(L.LightningModule):
+class ViewClassificationTask(EcholabTask):
     """Everything needed to rebuild it is a plain value, so `load_from_checkpoint(path)` needs no config.
 
     model:      `{"name": <registered model>, **its arguments}`

@@ -1,0 +1,22 @@
+"""What every echolab LightningModule shares."""
+
+from __future__ import annotations
+
+import lightning as L
+import torch
+
+
+class EcholabTask(L.LightningModule):
+    """Adds checkpoint restoring that never downloads pretrained weights again.
+
+    A model trained from ImageNet weights keeps `pretrained: true` in its hyper-parameters; the
+    checkpoint already holds the trained weights, so rebuilding must not fetch the ImageNet ones
+    (which would fail offline and waste time online).
+    """
+
+    @classmethod
+    def load_from_checkpoint(cls, checkpoint_path, map_location=None, **kwargs):
+        if "model" not in kwargs:
+            saved = torch.load(checkpoint_path, map_location="cpu", weights_only=False)["hyper_parameters"]["model"]
+            kwargs["model"] = {**saved, "pretrained": False} if "pretrained" in saved else saved
+        return super().load_from_checkpoint(checkpoint_path, map_location=map_location, **kwargs)
