@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 UV     := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 
-.PHONY: install train evaluate predict synth data-summary test test-all bench lint format help
+.PHONY: install train evaluate predict synth data-summary test test-all bench lint help
 
 help:
 	@echo "make install | train [EXP= ARGS=] | evaluate EXP= CKPT= | predict CKPT= VIDEO= | synth FORMAT="
@@ -50,3 +50,4 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check echolab tests
+	$(BIN)/ruff format --check echolab tests

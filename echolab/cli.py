@@ -68,8 +68,10 @@ def _predict(words: list[str]) -> int:
 
     picked, rest = _split_words(words, ("ckpt", "video", "out", "batch_size", "cache_dir", "runs_root"))
     if rest:
-        raise EcholabError(f"`echolab predict` does not take {rest}; it takes ckpt=, video=, out=, "
-                           "batch_size=, cache_dir=, runs_root=")
+        raise EcholabError(
+            f"`echolab predict` does not take {rest}; it takes ckpt=, video=, out=, "
+            "batch_size=, cache_dir=, runs_root="
+        )
     options = {k: picked[k] for k in ("out", "cache_dir", "runs_root") if k in picked}
     if "batch_size" in picked:
         options["batch_size"] = int(picked["batch_size"])
@@ -85,9 +87,15 @@ def _data_summary(words: list[str]) -> int:
     as_json = "--json" in words
     picked, overrides = _split_words([w for w in words if w != "--json"], ("exp", "data"))
     if ("exp" in picked) == ("data" in picked):
-        raise EcholabError("`echolab data-summary` needs exactly one of exp=NAME or data=FRAGMENT "
-                           "(ev9v, echonet_dynamic, manifest)")
-    cfg = load_experiment(picked["exp"], overrides) if "exp" in picked else load_fragment("data", picked["data"], overrides)
+        raise EcholabError(
+            "`echolab data-summary` needs exactly one of exp=NAME or data=FRAGMENT "
+            "(ev9v, echonet_dynamic, manifest)"
+        )
+    cfg = (
+        load_experiment(picked["exp"], overrides)
+        if "exp" in picked
+        else load_fragment("data", picked["data"], overrides)
+    )
     data = to_plain(cfg.data)
     options = {"manifest": data["manifest"]} if data.get("manifest") else {}
     index = read_dataset(data["format"], data["root"], classes=data.get("classes"), skip_bad=True, **options)
@@ -120,8 +128,15 @@ def _bench(words: list[str]) -> int:
     return bench_main(words)
 
 
-COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "synth": _synth,
-            "data-summary": _data_summary, "config": _config, "bench": _bench}
+COMMANDS = {
+    "train": _train,
+    "evaluate": _evaluate,
+    "predict": _predict,
+    "synth": _synth,
+    "data-summary": _data_summary,
+    "config": _config,
+    "bench": _bench,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

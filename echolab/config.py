@@ -33,23 +33,32 @@ class _Loader(yaml.SafeLoader):
 
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
-    re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
                   |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
                   |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
                   |[-+]?\.(?:inf|Inf|INF)
-                  |\.(?:nan|NaN|NAN))$""", re.X),
-    list("-+0123456789."))
+                  |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
 
 
 def experiments_dir() -> Path:
     """The folder holding experiment YAMLs: $ECHOLAB_EXPERIMENTS, ./experiments, or the repo's."""
-    candidates = [os.environ.get(EXPERIMENTS_ENV), Path.cwd() / "experiments",
-                  Path(__file__).resolve().parents[1] / "experiments"]
+    candidates = [
+        os.environ.get(EXPERIMENTS_ENV),
+        Path.cwd() / "experiments",
+        Path(__file__).resolve().parents[1] / "experiments",
+    ]
     for candidate in candidates:
         if candidate and (Path(candidate) / "base").is_dir():
             return Path(candidate)
-    raise ConfigError(f"no experiments folder found (looked in {[str(c) for c in candidates if c]}); "
-                      f"run from the echolab checkout or set {EXPERIMENTS_ENV}")
+    raise ConfigError(
+        f"no experiments folder found (looked in {[str(c) for c in candidates if c]}); "
+        f"run from the echolab checkout or set {EXPERIMENTS_ENV}"
+    )
 
 
 def list_experiments() -> list[str]:
@@ -82,8 +91,9 @@ def _experiment_path(exp: str) -> Path:
     if not path.is_file():
         close = difflib.get_close_matches(exp, list_experiments(), n=3)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        raise ConfigError(f"unknown experiment '{exp}' (no {path}).{hint} "
-                          f"Available: {', '.join(list_experiments())}")
+        raise ConfigError(
+            f"unknown experiment '{exp}' (no {path}).{hint} Available: {', '.join(list_experiments())}"
+        )
     return path
 
 
@@ -93,8 +103,10 @@ def _fragment(group: str, option: str) -> dict:
         groups = fragment_groups()
         if group not in groups:
             raise ConfigError(f"unknown fragment group '{group}'; groups: {', '.join(groups)}")
-        raise ConfigError(f"unknown {group} fragment '{option}' (no {path}); "
-                          f"available: {', '.join(fragment_options(group))}")
+        raise ConfigError(
+            f"unknown {group} fragment '{option}' (no {path}); "
+            f"available: {', '.join(fragment_options(group))}"
+        )
     return _read_yaml(path)
 
 
@@ -103,8 +115,10 @@ def _parse_defaults(defaults: list, source: Path) -> dict[str, str]:
     selected: dict[str, str] = {}
     for entry in defaults:
         if not (isinstance(entry, dict) and len(entry) == 1):
-            raise ConfigError(f"{source}: each `defaults:` entry must look like `- group: option`, got {entry!r}")
-        (group, option), = entry.items()
+            raise ConfigError(
+                f"{source}: each `defaults:` entry must look like `- group: option`, got {entry!r}"
+            )
+        ((group, option),) = entry.items()
         selected[str(group)] = str(option)
     return selected
 
@@ -186,8 +200,9 @@ def _merge_struct(base: DictConfig, delta: dict, source: str) -> DictConfig:
     return merged
 
 
-def compose(defaults: dict[str, str], body: dict, profile: str | None, overrides: list[str],
-            name: str) -> DictConfig:
+def compose(
+    defaults: dict[str, str], body: dict, profile: str | None, overrides: list[str], name: str
+) -> DictConfig:
     """Build the config from fragments + body + profile + overrides (see the module docstring)."""
     group_swaps = [o for o in overrides if _is_group_swap(o)]
     key_overrides = [o for o in overrides if o not in group_swaps]
@@ -207,8 +222,10 @@ def compose(defaults: dict[str, str], body: dict, profile: str | None, overrides
     profiles = cfg.pop("profiles", OmegaConf.create({}))
     if profile is not None:
         if profile not in profiles:
-            raise ConfigError(f"experiment '{name}' has no profile '{profile}'; "
-                              f"available: {', '.join(profiles.keys()) or 'none'}")
+            raise ConfigError(
+                f"experiment '{name}' has no profile '{profile}'; "
+                f"available: {', '.join(profiles.keys()) or 'none'}"
+            )
         cfg = _merge_struct(cfg, OmegaConf.to_container(profiles[profile]), f"profile '{profile}'")
     cfg.profile = profile
     cfg.exp = name
@@ -218,8 +235,12 @@ def compose(defaults: dict[str, str], body: dict, profile: str | None, overrides
 
 def _is_group_swap(override: str) -> bool:
     key, sep, _ = override.partition("=")
-    return bool(sep) and not key.startswith(("+", "~")) and "." not in key and (
-        key == "profile" or key in fragment_groups())
+    return (
+        bool(sep)
+        and not key.startswith(("+", "~"))
+        and "." not in key
+        and (key == "profile" or key in fragment_groups())
+    )
 
 
 def load_experiment(exp: str, overrides: list[str] = ()) -> DictConfig:

@@ -14,7 +14,9 @@ def wandb_mode(logger_cfg: dict) -> str:
     """The WANDB_MODE environment variable wins over the config, so `WANDB_MODE=online make train` works."""
     mode = os.environ.get("WANDB_MODE") or logger_cfg["wandb"]["mode"]
     if mode not in WANDB_MODES:
-        raise ValueError(f"W&B mode '{mode}' is unknown; use one of {WANDB_MODES} (logger.wandb.mode or WANDB_MODE)")
+        raise ValueError(
+            f"W&B mode '{mode}' is unknown; use one of {WANDB_MODES} (logger.wandb.mode or WANDB_MODE)"
+        )
     return mode
 
 
@@ -23,9 +25,17 @@ def build_loggers(cfg: dict, run_dir: Path) -> list[Logger]:
     mode = wandb_mode(cfg["logger"])
     if mode != "disabled":
         wandb_cfg = cfg["logger"]["wandb"]
-        loggers.append(WandbLogger(project=wandb_cfg["project"], entity=wandb_cfg["entity"],
-                                   name=f"{cfg['exp']}/{run_dir.name}", save_dir=str(run_dir),
-                                   mode=mode, tags=list(wandb_cfg["tags"]), config=cfg))
+        loggers.append(
+            WandbLogger(
+                project=wandb_cfg["project"],
+                entity=wandb_cfg["entity"],
+                name=f"{cfg['exp']}/{run_dir.name}",
+                save_dir=str(run_dir),
+                mode=mode,
+                tags=list(wandb_cfg["tags"]),
+                config=cfg,
+            )
+        )
     return loggers
 
 

@@ -25,8 +25,15 @@ def plot_confusion_matrix(matrix: list[list[int]], classes: list[str], path: Pat
     for i in range(len(classes)):
         for j in range(len(classes)):
             if counts[i, j]:
-                ax.text(j, i, f"{int(counts[i, j])}", ha="center", va="center",
-                        color="white" if rates[i, j] > 0.5 else "black", fontsize=8)
+                ax.text(
+                    j,
+                    i,
+                    f"{int(counts[i, j])}",
+                    ha="center",
+                    va="center",
+                    color="white" if rates[i, j] > 0.5 else "black",
+                    fontsize=8,
+                )
     fig.colorbar(image, ax=ax, fraction=0.046, label="fraction of true class")
     ax.set_title(title)
     fig.tight_layout()

@@ -26,20 +26,37 @@ def load_task(ckpt: str | Path) -> L.LightningModule:
     return RECIPES[task].module_class.load_from_checkpoint(path, map_location="cpu").eval()
 
 
-def predict(ckpt: str | Path, video, *, out: str | Path | None = None, runs_root: str | Path = "runs",
-            cache_dir: str | Path = ".cache/frames", batch_size: int = 1) -> Path:
+def predict(
+    ckpt: str | Path,
+    video,
+    *,
+    out: str | Path | None = None,
+    runs_root: str | Path = "runs",
+    cache_dir: str | Path = ".cache/frames",
+    batch_size: int = 1,
+) -> Path:
     """Predict every video `video` names; one printed line per video; returns the CSV's path."""
     if out and Path(out).exists():
         raise EcholabError(f"{out} exists; choose another out= (echolab never overwrites outputs)")
     module = load_task(ckpt)
     paths = expand_video_inputs(video)
     loader = predict_loader(paths, module.hparams.preprocess, cache_dir, batch_size=batch_size)
-    trainer = L.Trainer(accelerator="auto", devices=1, logger=False, enable_checkpointing=False,
-                        enable_model_summary=False, enable_progress_bar=len(paths) > 1)
+    trainer = L.Trainer(
+        accelerator="auto",
+        devices=1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_model_summary=False,
+        enable_progress_bar=len(paths) > 1,
+    )
     rows = []
     for batch in trainer.predict(module, loader):
-        for index, probs, uncertainty in zip(batch["index"], batch["probs"], batch["uncertainty"], strict=True):
-            rows.append({"index": int(index), "label": -1, "probs": probs.tolist(), "uncertainty": float(uncertainty)})
+        for index, probs, uncertainty in zip(
+            batch["index"], batch["probs"], batch["uncertainty"], strict=True
+        ):
+            rows.append(
+                {"index": int(index), "label": -1, "probs": probs.tolist(), "uncertainty": float(uncertainty)}
+            )
     names = [paths[row["index"]].name for row in rows]
     for name, row in zip(names, rows, strict=True):
         probs = row["probs"]

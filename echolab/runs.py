@@ -42,8 +42,9 @@ def write_metrics(run_dir: Path, metrics: dict) -> Path:
     return path
 
 
-def format_summary(title: str, run_dir: Path, headline: dict[str, float | str | None],
-                   extra: dict[str, str] | None = None) -> str:
+def format_summary(
+    title: str, run_dir: Path, headline: dict[str, float | str | None], extra: dict[str, str] | None = None
+) -> str:
     """The block printed at the end of every run: where things went and the numbers that matter."""
     lines = [f"── {title} " + "─" * max(0, 60 - len(title)), f"  run folder   {run_dir}"]
     for name, value in (extra or {}).items():

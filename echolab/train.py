@@ -24,8 +24,13 @@ class RunResult:
 
 
 def _trainer(cfg: dict, run_dir: Path, callbacks: list) -> L.Trainer:
-    return L.Trainer(**cfg["trainer"], logger=build_loggers(cfg, run_dir), callbacks=callbacks,
-                     default_root_dir=run_dir, enable_progress_bar=True)
+    return L.Trainer(
+        **cfg["trainer"],
+        logger=build_loggers(cfg, run_dir),
+        callbacks=callbacks,
+        default_root_dir=run_dir,
+        enable_progress_bar=True,
+    )
 
 
 def _final_passes(trainer: L.Trainer, module, datamodule, ckpt_path) -> dict:
@@ -37,7 +42,9 @@ def _final_passes(trainer: L.Trainer, module, datamodule, ckpt_path) -> dict:
 
 
 def _headline(metrics: dict, keys: tuple[str, ...]) -> dict:
-    return {f"test/{k}": metrics["test"].get(k) for k in keys} | {f"val/{k}": metrics["val"].get(k) for k in keys[:1]}
+    return {f"test/{k}": metrics["test"].get(k) for k in keys} | {
+        f"val/{k}": metrics["val"].get(k) for k in keys[:1]
+    }
 
 
 def train(cfg: DictConfig, overrides: list[str] = ()) -> RunResult:
@@ -59,12 +66,22 @@ def train(cfg: DictConfig, overrides: list[str] = ()) -> RunResult:
 
     best = checkpoint.best_model_path or checkpoint.last_model_path
     metrics = _final_passes(trainer, module, datamodule, best)
-    metrics |= {"exp": plain["exp"], "profile": plain["profile"], "checkpoint": best,
-                "epochs": trainer.current_epoch, "seconds": round(time.time() - started, 1)}
+    metrics |= {
+        "exp": plain["exp"],
+        "profile": plain["profile"],
+        "checkpoint": best,
+        "epochs": trainer.current_epoch,
+        "seconds": round(time.time() - started, 1),
+    }
     write_metrics(run_dir, metrics)
-    print(format_summary(f"trained {plain['exp']}", run_dir, _headline(metrics, entry.headline),
-                         {"checkpoint": best, "epochs": str(trainer.current_epoch),
-                          "time": f"{metrics['seconds']:.0f} s"}))
+    print(
+        format_summary(
+            f"trained {plain['exp']}",
+            run_dir,
+            _headline(metrics, entry.headline),
+            {"checkpoint": best, "epochs": str(trainer.current_epoch), "time": f"{metrics['seconds']:.0f} s"},
+        )
+    )
     return RunResult(run_dir, metrics)
 
 
@@ -79,8 +96,10 @@ def evaluate(cfg: DictConfig, ckpt: str | Path, overrides: list[str] = ()) -> Ru
     datamodule.setup("test")
     module = entry.module_class.load_from_checkpoint(ckpt, map_location="cpu")
     if list(module.classes) != list(datamodule.classes):
-        raise ConfigError(f"{ckpt} was trained on classes {module.classes}, but the data has "
-                          f"{datamodule.classes}; set data.classes to the checkpoint's order")
+        raise ConfigError(
+            f"{ckpt} was trained on classes {module.classes}, but the data has "
+            f"{datamodule.classes}; set data.classes to the checkpoint's order"
+        )
 
     run_dir = create_run_dir(plain["run"]["root"], plain["exp"])
     write_config(run_dir, plain, [*overrides, f"ckpt={ckpt}"])

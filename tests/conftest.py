@@ -13,12 +13,24 @@ def tiny_ev9v(tmp_path_factory):
     """EV9V layout, 5 videos per class (3 train / 1 val / 1 test), 64 px, 16-20 frames."""
     from echolab.data.synthetic import write_ev9v
 
-    return write_ev9v(tmp_path_factory.mktemp("data") / "ev9v", videos_per_class=5, seed=1, size=64,
-                      min_frames=16, max_frames=20, progress=False)
+    return write_ev9v(
+        tmp_path_factory.mktemp("data") / "ev9v",
+        videos_per_class=5,
+        seed=1,
+        size=64,
+        min_frames=16,
+        max_frames=20,
+        progress=False,
+    )
 
 
 @pytest.fixture
 def smoke_overrides(tiny_ev9v, tmp_path):
     """Overrides that point a view experiment at the tiny dataset and keep all outputs in tmp_path."""
-    return ["profile=smoke", f"data.root={tiny_ev9v}", f"run.root={tmp_path / 'runs'}",
-            f"data.cache_dir={tmp_path / 'cache'}", "data.synthetic=null"]
+    return [
+        "profile=smoke",
+        f"data.root={tiny_ev9v}",
+        f"run.root={tmp_path / 'runs'}",
+        f"data.cache_dir={tmp_path / 'cache'}",
+        "data.synthetic=null",
+    ]

@@ -20,9 +20,17 @@ def ev9v_with_corrupt_video(tiny_ev9v, tmp_path):
 
 
 def _overrides(root, tmp_path, *extra):
-    return ["profile=smoke", f"data.root={root}", f"run.root={tmp_path / 'runs'}",
-            f"data.cache_dir={tmp_path / 'cache'}", "data.synthetic=null", "trainer.limit_train_batches=1",
-            "trainer.limit_val_batches=1", "trainer.limit_test_batches=1", *extra]
+    return [
+        "profile=smoke",
+        f"data.root={root}",
+        f"run.root={tmp_path / 'runs'}",
+        f"data.cache_dir={tmp_path / 'cache'}",
+        "data.synthetic=null",
+        "trainer.limit_train_batches=1",
+        "trainer.limit_val_batches=1",
+        "trainer.limit_test_batches=1",
+        *extra,
+    ]
 
 
 def test_corrupt_video_fails_naming_the_file_and_the_fix(ev9v_with_corrupt_video, tmp_path):

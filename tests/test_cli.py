@@ -34,7 +34,11 @@ def test_data_summary_json_shape(tiny_ev9v, capsys):
     assert main(["data-summary", "data=ev9v", f"data.root={tiny_ev9v}", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["format"] == "ev9v" and len(summary["classes"]) == 9
-    assert {s: summary["splits"][s]["videos"] for s in ("train", "val", "test")} == {"train": 27, "val": 9, "test": 9}
+    assert {s: summary["splits"][s]["videos"] for s in ("train", "val", "test")} == {
+        "train": 27,
+        "val": 9,
+        "test": 9,
+    }
     assert summary["splits"]["test"]["per_class"]["A4C"] == 1
     assert summary["bad"] == []
     video = summary["videos"][0]
@@ -57,24 +61,54 @@ def test_data_summary_reports_a_corrupt_video(tiny_ev9v, tmp_path, capsys):
 
 def test_missing_root_names_the_layout_and_the_synth_command(tmp_path, capsys):
     missing = tmp_path / "EV9V"
-    assert main(["train", "exp=view_synthetic", "profile=smoke", f"data.root={missing}",
-                 "data.synthetic=null", f"run.root={tmp_path}"]) == 2
+    assert (
+        main(
+            [
+                "train",
+                "exp=view_synthetic",
+                "profile=smoke",
+                f"data.root={missing}",
+                "data.synthetic=null",
+                f"run.root={tmp_path}",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert str(missing) in err and "labels.csv" in err and "echolab synth ev9v" in err
-    assert not (tmp_path / "view_synthetic").exists()      # no run folder for a run that never started
+    assert not (tmp_path / "view_synthetic").exists()  # no run folder for a run that never started
 
 
 def test_synth_writes_a_dataset_that_data_summary_accepts(tmp_path, capsys):
     out = tmp_path / "manifest"
-    assert main(["synth", "manifest", "--out", str(out), "--videos-per-class", "2", "--size", "48",
-                 "--min-frames", "12", "--max-frames", "14", "--seed", "3"]) == 0
+    assert (
+        main(
+            [
+                "synth",
+                "manifest",
+                "--out",
+                str(out),
+                "--videos-per-class",
+                "2",
+                "--size",
+                "48",
+                "--min-frames",
+                "12",
+                "--max-frames",
+                "14",
+                "--seed",
+                "3",
+            ]
+        )
+        == 0
+    )
     assert (out / "manifest.csv").is_file()
-    assert str(out) in capsys.readouterr().out                # the closing line says where data went
+    assert str(out) in capsys.readouterr().out  # the closing line says where data went
     assert main(["data-summary", "data=manifest", f"data.root={out}", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["format"] == "manifest" and len(summary["classes"]) == 9
     assert sum(summary["splits"][s]["videos"] for s in ("train", "val", "test")) == 18
-    assert main(["synth", "manifest", "--out", str(out)]) == 2   # refuses to overwrite
+    assert main(["synth", "manifest", "--out", str(out)]) == 2  # refuses to overwrite
 
 
 def test_train_generates_missing_synthetic_data_first(tmp_path):
@@ -82,9 +116,16 @@ def test_train_generates_missing_synthetic_data_first(tmp_path):
     from echolab.train import train
 
     root = tmp_path / "gen"
-    overrides = ["profile=smoke", f"data.root={root}", f"run.root={tmp_path / 'runs'}",
-                 f"data.cache_dir={tmp_path / 'cache'}", "data.synthetic.size=48",
-                 "trainer.limit_train_batches=1", "trainer.limit_val_batches=1", "trainer.limit_test_batches=1"]
+    overrides = [
+        "profile=smoke",
+        f"data.root={root}",
+        f"run.root={tmp_path / 'runs'}",
+        f"data.cache_dir={tmp_path / 'cache'}",
+        "data.synthetic.size=48",
+        "trainer.limit_train_batches=1",
+        "trainer.limit_val_batches=1",
+        "trainer.limit_test_batches=1",
+    ]
     result = train(load_experiment("view_synthetic", overrides), overrides)
     assert (root / "labels.csv").is_file() and (root / "Images").is_dir()
     assert Path(result.run_dir, "metrics.json").is_file()

@@ -2,6 +2,7 @@
 
 import pytest
 from omegaconf import OmegaConf
+from omegaconf.errors import ConfigAttributeError
 
 from echolab.config import apply_overrides, list_experiments, load_experiment, load_fragment
 from echolab.errors import ConfigError
@@ -10,26 +11,34 @@ from echolab.errors import ConfigError
 def test_experiment_composes_fragments_body_and_default_profile():
     cfg = load_experiment("view_synthetic")
     assert cfg.exp == "view_synthetic" and cfg.profile == "cpu"
-    assert cfg.data.format == "ev9v"                        # from base/data/ev9v.yaml
-    assert cfg.data.root == "data/synthetic/ev9v"           # the experiment's body wins over the fragment
+    assert cfg.data.format == "ev9v"  # from base/data/ev9v.yaml
+    assert cfg.data.root == "data/synthetic/ev9v"  # the experiment's body wins over the fragment
     assert cfg.model.name == "cnn_lstm" and cfg.task.name == "view"
-    assert cfg.trainer.accelerator == "cpu"                 # the cpu profile's delta
+    assert cfg.trainer.accelerator == "cpu"  # the cpu profile's delta
     assert "profiles" not in cfg
 
 
 def test_smoke_profile_merges_every_fragments_delta():
     cfg = load_experiment("view_synthetic", ["profile=smoke"])
     assert cfg.profile == "smoke"
-    assert cfg.trainer.max_epochs == 1                      # trainer fragment
-    assert cfg.model.backbone == "resnet10t"                # model fragment
-    assert cfg.data.size == 32                              # task fragment
-    assert cfg.data.synthetic.videos_per_class == 3         # experiment
-    assert cfg.data.synthetic.writer == "ev9v"              # untouched keys of a merged node survive
+    assert cfg.trainer.max_epochs == 1  # trainer fragment
+    assert cfg.model.backbone == "resnet10t"  # model fragment
+    assert cfg.data.size == 32  # task fragment
+    assert cfg.data.synthetic.videos_per_class == 3  # experiment
+    assert cfg.data.synthetic.writer == "ev9v"  # untouched keys of a merged node survive
 
 
 def test_overrides_set_add_delete_and_parse_values():
-    cfg = load_experiment("view_synthetic", ["optim.lr=3e-4", "+trainer.fast_dev_run=true",
-                                             "~callbacks.early_stopping", "data.classes=[a,b]", "model.hidden=64"])
+    cfg = load_experiment(
+        "view_synthetic",
+        [
+            "optim.lr=3e-4",
+            "+trainer.fast_dev_run=true",
+            "~callbacks.early_stopping",
+            "data.classes=[a,b]",
+            "model.hidden=64",
+        ],
+    )
     assert cfg.optim.lr == pytest.approx(3e-4) and isinstance(cfg.optim.lr, float)
     assert cfg.trainer.fast_dev_run is True
     assert "early_stopping" not in cfg.callbacks
@@ -45,22 +54,25 @@ def test_mistyped_key_names_the_closest_valid_keys():
 
 def test_struct_mode_rejects_new_keys_set_in_code():
     cfg = load_experiment("view_synthetic")
-    with pytest.raises(Exception):
+    with pytest.raises(ConfigAttributeError):
         cfg.optim.not_a_key = 1
 
 
 def test_group_swap_replaces_a_fragment():
     cfg = load_experiment("view_synthetic", ["model=frame_cnn", "profile=smoke"])
     assert cfg.model.name == "frame_cnn" and "hidden" not in cfg.model
-    assert cfg.model.backbone == "resnet10t"                # frame_cnn's own smoke delta
+    assert cfg.model.backbone == "resnet10t"  # frame_cnn's own smoke delta
 
 
-@pytest.mark.parametrize("override, message", [
-    (["model=nope"], "available: "),
-    (["profile=gpu"], "no profile 'gpu'"),
-    (["oops"], "key=value"),
-    (["~optim.nope"], "unknown config key"),
-])
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        (["model=nope"], "available: "),
+        (["profile=gpu"], "no profile 'gpu'"),
+        (["oops"], "key=value"),
+        (["~optim.nope"], "unknown config key"),
+    ],
+)
 def test_bad_overrides_give_clear_errors(override, message):
     with pytest.raises(ConfigError, match=message):
         load_experiment("view_synthetic", override)

@@ -18,9 +18,16 @@ from echolab.train import evaluate, train
 @pytest.fixture(scope="module")
 def trained(tiny_ev9v, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("trained")
-    overrides = ["profile=smoke", f"data.root={tiny_ev9v}", f"run.root={tmp / 'runs'}",
-                 f"data.cache_dir={tmp / 'cache'}", "data.synthetic=null", "trainer.max_epochs=2",
-                 "trainer.limit_val_batches=1.0", "trainer.limit_test_batches=1.0"]
+    overrides = [
+        "profile=smoke",
+        f"data.root={tiny_ev9v}",
+        f"run.root={tmp / 'runs'}",
+        f"data.cache_dir={tmp / 'cache'}",
+        "data.synthetic=null",
+        "trainer.max_epochs=2",
+        "trainer.limit_val_batches=1.0",
+        "trainer.limit_test_batches=1.0",
+    ]
     result = train(load_experiment("view_synthetic", overrides), overrides)
     return result, overrides
 
@@ -29,16 +36,24 @@ def test_run_folder_holds_every_output(trained):
     result, overrides = trained
     run = result.run_dir
     assert run.parent.name == "view_synthetic"
-    for name in ("config.yaml", "overrides.txt", "metrics.json", "predictions.csv",
-                 "csv/metrics.csv", "checkpoints/best.ckpt", "checkpoints/last.ckpt", "plots/confusion_matrix.png",
-                 "plots/per_class.png"):
+    for name in (
+        "config.yaml",
+        "overrides.txt",
+        "metrics.json",
+        "predictions.csv",
+        "csv/metrics.csv",
+        "checkpoints/best.ckpt",
+        "checkpoints/last.ckpt",
+        "plots/confusion_matrix.png",
+        "plots/per_class.png",
+    ):
         assert (run / name).is_file(), name
     assert (run / "overrides.txt").read_text().split() == overrides
     metrics = json.loads((run / "metrics.json").read_text())
     for split in ("val", "test"):
         assert 0.0 <= metrics[split]["acc"] <= 1.0 and 0.0 <= metrics[split]["macro_f1"] <= 1.0
     assert len(metrics["test"]["per_class"]) == 9
-    assert sum(map(sum, metrics["test"]["confusion_matrix"])) == 9     # one test video per class
+    assert sum(map(sum, metrics["test"]["confusion_matrix"])) == 9  # one test video per class
     assert metrics["epochs"] == 2
 
 
@@ -50,15 +65,18 @@ def test_predictions_csv_has_one_row_per_test_video(trained, tiny_ev9v):
     for row in rows:
         probs = [float(row[k]) for k in row if k.startswith("p_")]
         assert len(probs) == 9 and abs(sum(probs) - 1) < 1e-3
-        assert row["prediction"] == max((float(row[f"p_{c}"]), c) for c in
-                                        [k[2:] for k in row if k.startswith("p_")])[1]
+        assert (
+            row["prediction"]
+            == max((float(row[f"p_{c}"]), c) for c in [k[2:] for k in row if k.startswith("p_")])[1]
+        )
         assert 0.0 <= float(row["uncertainty"]) <= 1.0
 
 
 def test_checkpoint_rebuilds_the_model_without_config(trained):
     result, _ = trained
-    task = ViewClassificationTask.load_from_checkpoint(result.run_dir / "checkpoints" / "best.ckpt",
-                                                       map_location="cpu")
+    task = ViewClassificationTask.load_from_checkpoint(
+        result.run_dir / "checkpoints" / "best.ckpt", map_location="cpu"
+    )
     assert task.classes[0] == "PLHLA" and task.hparams.model["name"] == "cnn_lstm"
     clips = torch.randn(1, 2, 3, 4, 32, 32)
     probs, uncertainty = task.eval().video_probabilities(clips)
@@ -81,15 +99,35 @@ def test_predict_accepts_frame_folders_lists_and_globs(trained, tiny_ev9v, tmp_p
     names = (Path(tiny_ev9v) / "test.txt").read_text().split()[:2]
     folders = [str(Path(tiny_ev9v) / "Images" / n) for n in names]
     out = tmp_path / "pred.csv"
-    assert main(["predict", f"ckpt={ckpt}", f"video=[{folders[0]},{folders[1]}]", f"out={out}",
-                 f"cache_dir={tmp_path / 'cache'}"]) == 0
+    assert (
+        main(
+            [
+                "predict",
+                f"ckpt={ckpt}",
+                f"video=[{folders[0]},{folders[1]}]",
+                f"out={out}",
+                f"cache_dir={tmp_path / 'cache'}",
+            ]
+        )
+        == 0
+    )
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith(tuple(names))]
     assert [line.split()[0] for line in lines] == names
     assert len(list(csv.DictReader(out.open()))) == 2
-    assert main(["predict", f"ckpt={ckpt}", f"video={out}", f"out={out}"]) == 2   # never overwrites
+    assert main(["predict", f"ckpt={ckpt}", f"video={out}", f"out={out}"]) == 2  # never overwrites
     glob = str(Path(tiny_ev9v) / "Images" / f"{names[0][:-1]}*")
-    assert main(["predict", f"ckpt={ckpt}", f"video={glob}", f"runs_root={tmp_path / 'runs'}",
-                 f"cache_dir={tmp_path / 'cache'}"]) == 0
+    assert (
+        main(
+            [
+                "predict",
+                f"ckpt={ckpt}",
+                f"video={glob}",
+                f"runs_root={tmp_path / 'runs'}",
+                f"cache_dir={tmp_path / 'cache'}",
+            ]
+        )
+        == 0
+    )
     assert list((tmp_path / "runs" / "predict").glob("*/predictions.csv"))
 
 
@@ -102,8 +140,11 @@ def test_nan_loss_stops_with_a_clear_error(trained):
 
 
 def test_two_runs_never_share_a_folder(smoke_overrides):
-    overrides = smoke_overrides + ["trainer.limit_train_batches=1", "trainer.limit_val_batches=1",
-                                   "trainer.limit_test_batches=1"]
+    overrides = smoke_overrides + [
+        "trainer.limit_train_batches=1",
+        "trainer.limit_val_batches=1",
+        "trainer.limit_test_batches=1",
+    ]
     first = train(load_experiment("view_synthetic", overrides), overrides)
     second = train(load_experiment("view_synthetic", overrides), overrides)
     assert first.run_dir != second.run_dir and first.run_dir.parent == second.run_dir.parent
@@ -112,9 +153,9 @@ def test_two_runs_never_share_a_folder(smoke_overrides):
 def test_checkpoint_of_a_pretrained_model_restores_offline(trained, tmp_path):
     result, _ = trained
     checkpoint = torch.load(result.metrics["checkpoint"], map_location="cpu", weights_only=False)
-    checkpoint["hyper_parameters"]["model"]["pretrained"] = True   # as if trained from ImageNet weights
+    checkpoint["hyper_parameters"]["model"]["pretrained"] = True  # as if trained from ImageNet weights
     path = tmp_path / "pretrained.ckpt"
     torch.save(checkpoint, path)
-    task = load_task(path)                                          # no download: the weights are in the file
+    task = load_task(path)  # no download: the weights are in the file
     weights = checkpoint["state_dict"]["model.backbone.conv1.0.weight"]
     assert torch.equal(task.state_dict()["model.backbone.conv1.0.weight"], weights)

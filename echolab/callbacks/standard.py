@@ -9,12 +9,18 @@ from lightning.pytorch.callbacks import Callback, EarlyStopping, LearningRateMon
 
 def build_callbacks(cfg: dict, run_dir: Path) -> tuple[list[Callback], ModelCheckpoint]:
     checkpoint_cfg = cfg["callbacks"]["checkpoint"]
-    checkpoint = ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="best",
-                                 monitor=checkpoint_cfg["monitor"], mode=checkpoint_cfg["mode"],
-                                 save_last=True, auto_insert_metric_name=False)
+    checkpoint = ModelCheckpoint(
+        dirpath=run_dir / "checkpoints",
+        filename="best",
+        monitor=checkpoint_cfg["monitor"],
+        mode=checkpoint_cfg["mode"],
+        save_last=True,
+        auto_insert_metric_name=False,
+    )
     callbacks: list[Callback] = [checkpoint, LearningRateMonitor(logging_interval="step")]
     stopping = cfg["callbacks"].get("early_stopping")
     if stopping:
-        callbacks.append(EarlyStopping(monitor=stopping["monitor"], mode=stopping["mode"],
-                                       patience=stopping["patience"]))
+        callbacks.append(
+            EarlyStopping(monitor=stopping["monitor"], mode=stopping["mode"], patience=stopping["patience"])
+        )
     return callbacks, checkpoint

@@ -16,14 +16,32 @@ def write_view_predictions(path: Path, names: list[str], rows: list[dict], class
     """One row per video: file, label, prediction, probability of each class, uncertainty."""
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["file", "label", "prediction", "correct", "confidence", "uncertainty",
-                         *[f"p_{c}" for c in classes]])
+        writer.writerow(
+            [
+                "file",
+                "label",
+                "prediction",
+                "correct",
+                "confidence",
+                "uncertainty",
+                *[f"p_{c}" for c in classes],
+            ]
+        )
         for name, row in zip(names, rows, strict=True):
             probs = row["probs"]
             predicted = max(range(len(probs)), key=probs.__getitem__)
             label = classes[row["label"]] if row.get("label", -1) >= 0 else ""
-            writer.writerow([name, label, classes[predicted], int(label == classes[predicted]) if label else "",
-                             f"{probs[predicted]:.4f}", f"{row['uncertainty']:.4f}", *[f"{p:.4f}" for p in probs]])
+            writer.writerow(
+                [
+                    name,
+                    label,
+                    classes[predicted],
+                    int(label == classes[predicted]) if label else "",
+                    f"{probs[predicted]:.4f}",
+                    f"{row['uncertainty']:.4f}",
+                    *[f"{p:.4f}" for p in probs],
+                ]
+            )
     return path
 
 
@@ -36,15 +54,20 @@ class ViewReportWriter(Callback):
             return
         records = trainer.datamodule.records("test")
         names = [records[row["index"]].name for row in module.test_rows]
-        predictions = write_view_predictions(self.run_dir / "predictions.csv", names, module.test_rows,
-                                             module.classes)
+        predictions = write_view_predictions(
+            self.run_dir / "predictions.csv", names, module.test_rows, module.classes
+        )
         report = module.test_report
         plots = {
-            "confusion_matrix": plot_confusion_matrix(report["confusion_matrix"], module.classes,
-                                                      self.run_dir / "plots" / "confusion_matrix.png",
-                                                      f"test: accuracy {report['acc']:.3f}, macro-F1 {report['macro_f1']:.3f}"),
-            "per_class": plot_per_class(report["per_class"], self.run_dir / "plots" / "per_class.png",
-                                        "test metrics per class"),
+            "confusion_matrix": plot_confusion_matrix(
+                report["confusion_matrix"],
+                module.classes,
+                self.run_dir / "plots" / "confusion_matrix.png",
+                f"test: accuracy {report['acc']:.3f}, macro-F1 {report['macro_f1']:.3f}",
+            ),
+            "per_class": plot_per_class(
+                report["per_class"], self.run_dir / "plots" / "per_class.png", "test metrics per class"
+            ),
         }
         wandb = wandb_logger(trainer.loggers)
         if wandb is not None:

@@ -15,23 +15,27 @@ from torchmetrics.classification import (
 
 def summary_metrics(num_classes: int) -> MetricCollection:
     """The scalars logged every validation epoch."""
-    return MetricCollection({
-        "acc": MulticlassAccuracy(num_classes, average="micro"),
-        "macro_f1": MulticlassF1Score(num_classes, average="macro"),
-        "macro_precision": MulticlassPrecision(num_classes, average="macro"),
-        "macro_recall": MulticlassRecall(num_classes, average="macro"),
-        "micro_f1": MulticlassF1Score(num_classes, average="micro"),
-    })
+    return MetricCollection(
+        {
+            "acc": MulticlassAccuracy(num_classes, average="micro"),
+            "macro_f1": MulticlassF1Score(num_classes, average="macro"),
+            "macro_precision": MulticlassPrecision(num_classes, average="macro"),
+            "macro_recall": MulticlassRecall(num_classes, average="macro"),
+            "micro_f1": MulticlassF1Score(num_classes, average="micro"),
+        }
+    )
 
 
 def detail_metrics(num_classes: int) -> MetricCollection:
     """Per-class metrics and the confusion matrix, for reports and plots."""
-    return MetricCollection({
-        "f1": MulticlassF1Score(num_classes, average=None),
-        "precision": MulticlassPrecision(num_classes, average=None),
-        "recall": MulticlassRecall(num_classes, average=None),
-        "confusion": MulticlassConfusionMatrix(num_classes),
-    })
+    return MetricCollection(
+        {
+            "f1": MulticlassF1Score(num_classes, average=None),
+            "precision": MulticlassPrecision(num_classes, average=None),
+            "recall": MulticlassRecall(num_classes, average=None),
+            "confusion": MulticlassConfusionMatrix(num_classes),
+        }
+    )
 
 
 def report(summary: dict[str, torch.Tensor], detail: dict[str, torch.Tensor], classes: list[str]) -> dict:

@@ -28,9 +28,9 @@ class TemporalShift(nn.Module):
         x = x.view(frames_batch // self.frames, self.frames, channels, height, width)
         fold = channels // self.fold_div
         shifted = torch.zeros_like(x)
-        shifted[:, 1:, :fold] = x[:, :-1, :fold]                    # features from the previous frame
-        shifted[:, :-1, fold:2 * fold] = x[:, 1:, fold:2 * fold]    # features from the next frame
-        shifted[:, :, 2 * fold:] = x[:, :, 2 * fold:]
+        shifted[:, 1:, :fold] = x[:, :-1, :fold]  # features from the previous frame
+        shifted[:, :-1, fold : 2 * fold] = x[:, 1:, fold : 2 * fold]  # features from the next frame
+        shifted[:, :, 2 * fold :] = x[:, :, 2 * fold :]
         return self.inner(shifted.view(frames_batch, channels, height, width))
 
 
@@ -38,8 +38,14 @@ class TemporalShift(nn.Module):
 class TSM(nn.Module):
     """TSM-ResNet: a timm ResNet with residual temporal shifts; clip logits = mean over frames."""
 
-    def __init__(self, num_classes: int, backbone: str = "resnet18", pretrained: bool = False,
-                 dropout: float = 0.3, fold_div: int = 8):
+    def __init__(
+        self,
+        num_classes: int,
+        backbone: str = "resnet18",
+        pretrained: bool = False,
+        dropout: float = 0.3,
+        fold_div: int = 8,
+    ):
         super().__init__()
         self.backbone, num_features = create_backbone(backbone, pretrained)
         self.shifts = self._insert_shifts(backbone, fold_div)
@@ -53,8 +59,10 @@ class TSM(nn.Module):
                 block.conv1 = TemporalShift(block.conv1, fold_div)
                 shifts.append(block.conv1)
         if not shifts:
-            raise ConfigError(f"tsm: backbone '{name}' is not a ResNet (no layer1..layer4 residual blocks); "
-                              "use resnet10t, resnet18, resnet34 or resnet50")
+            raise ConfigError(
+                f"tsm: backbone '{name}' is not a ResNet (no layer1..layer4 residual blocks); "
+                "use resnet10t, resnet18, resnet34 or resnet50"
+            )
         return shifts
 
     def forward(self, clip: torch.Tensor) -> torch.Tensor:

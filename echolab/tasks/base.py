@@ -17,6 +17,8 @@ class EcholabTask(L.LightningModule):
     @classmethod
     def load_from_checkpoint(cls, checkpoint_path, map_location=None, **kwargs):
         if "model" not in kwargs:
-            saved = torch.load(checkpoint_path, map_location="cpu", weights_only=False)["hyper_parameters"]["model"]
+            saved = torch.load(checkpoint_path, map_location="cpu", weights_only=False)["hyper_parameters"][
+                "model"
+            ]
             kwargs["model"] = {**saved, "pretrained": False} if "pretrained" in saved else saved
         return super().load_from_checkpoint(checkpoint_path, map_location=map_location, **kwargs)

@@ -7,11 +7,13 @@ import torch
 from echolab.errors import ConfigError
 
 OPTIMIZERS = {
-    "adamw": lambda params, o: torch.optim.AdamW(params, lr=o["lr"], weight_decay=o["weight_decay"],
-                                                 betas=tuple(o.get("betas", (0.9, 0.999)))),
+    "adamw": lambda params, o: torch.optim.AdamW(
+        params, lr=o["lr"], weight_decay=o["weight_decay"], betas=tuple(o.get("betas", (0.9, 0.999)))
+    ),
     "adam": lambda params, o: torch.optim.Adam(params, lr=o["lr"], weight_decay=o["weight_decay"]),
-    "sgd": lambda params, o: torch.optim.SGD(params, lr=o["lr"], weight_decay=o["weight_decay"],
-                                             momentum=o.get("momentum", 0.9), nesterov=True),
+    "sgd": lambda params, o: torch.optim.SGD(
+        params, lr=o["lr"], weight_decay=o["weight_decay"], momentum=o.get("momentum", 0.9), nesterov=True
+    ),
 }
 
 
@@ -32,8 +34,9 @@ def configure_optimization(params, optim: dict, total_steps: int, max_epochs: in
     warmup = min(total_steps - 1, round(total_steps * optim.get("warmup_epochs", 0) / max(1, max_epochs)))
     cosine = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, total_steps - warmup))
     if warmup > 0:
-        linear = torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=optim.get("warmup_start_factor", 0.1),
-                                                   total_iters=warmup)
+        linear = torch.optim.lr_scheduler.LinearLR(
+            optimizer, start_factor=optim.get("warmup_start_factor", 0.1), total_iters=warmup
+        )
         schedule = torch.optim.lr_scheduler.SequentialLR(optimizer, [linear, cosine], milestones=[warmup])
     else:
         schedule = cosine

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import lightning as L
 from lightning.pytorch.callbacks import Callback
@@ -20,20 +20,29 @@ class Recipe:
     datamodule: Callable[[dict], L.LightningDataModule]
     module: Callable[[dict, L.LightningDataModule], L.LightningModule]
     module_class: type[L.LightningModule]
-    report: Callable[[Path], Callback]      # writes predictions.csv and plots after a test pass
-    headline: tuple[str, ...]               # the metrics printed in the end-of-run summary
+    report: Callable[[Path], Callback]  # writes predictions.csv and plots after a test pass
+    headline: tuple[str, ...]  # the metrics printed in the end-of-run summary
 
 
 def _view_module(cfg: dict, datamodule: ViewDataModule) -> ViewClassificationTask:
-    return ViewClassificationTask(model=cfg["model"], classes=datamodule.classes, optim=cfg["optim"],
-                                  preprocess=view_preprocess(cfg["data"]), loss=cfg["task"]["loss"],
-                                  label_smoothing=cfg["task"]["label_smoothing"])
+    return ViewClassificationTask(
+        model=cfg["model"],
+        classes=datamodule.classes,
+        optim=cfg["optim"],
+        preprocess=view_preprocess(cfg["data"]),
+        loss=cfg["task"]["loss"],
+        label_smoothing=cfg["task"]["label_smoothing"],
+    )
 
 
 RECIPES: dict[str, Recipe] = {
-    "view": Recipe(datamodule=lambda cfg: ViewDataModule(cfg["data"]), module=_view_module,
-                   module_class=ViewClassificationTask, report=ViewReportWriter,
-                   headline=("acc", "macro_f1", "macro_precision", "macro_recall")),
+    "view": Recipe(
+        datamodule=lambda cfg: ViewDataModule(cfg["data"]),
+        module=_view_module,
+        module_class=ViewClassificationTask,
+        report=ViewReportWriter,
+        headline=("acc", "macro_f1", "macro_precision", "macro_recall"),
+    ),
 }
 
 

@@ -28,8 +28,15 @@ class ViewClassificationTask(EcholabTask):
     preprocess: how clips were made (size, clip, eval_clips, cache_size); used by `echolab predict`
     """
 
-    def __init__(self, model: dict, classes: list[str], optim: dict, preprocess: dict,
-                 loss: str = "ce", label_smoothing: float = 0.0):
+    def __init__(
+        self,
+        model: dict,
+        classes: list[str],
+        optim: dict,
+        preprocess: dict,
+        loss: str = "ce",
+        label_smoothing: float = 0.0,
+    ):
         super().__init__()
         self.save_hyperparameters()
         if loss != "ce":
@@ -61,7 +68,8 @@ class ViewClassificationTask(EcholabTask):
         if not torch.isfinite(loss):
             raise EcholabError(
                 f"training loss is {loss.item()} at epoch {self.current_epoch}, step {self.global_step}: "
-                "lower optim.lr, set trainer.gradient_clip_val, or check the inputs for NaN")
+                "lower optim.lr, set trainer.gradient_clip_val, or check the inputs for NaN"
+            )
         acc = (logits.argmax(-1) == batch["label"]).float().mean()
         self.log_dict({"train/loss": loss, "train/acc": acc}, prog_bar=True, batch_size=len(logits))
         return loss
@@ -84,8 +92,9 @@ class ViewClassificationTask(EcholabTask):
         self.test_detail.update(probs, batch["label"])
         columns = [self._gather(t) for t in (batch["index"], batch["label"], probs, uncertainty)]
         for index, label, prob, unc in zip(*columns, strict=True):
-            self.test_rows.append({"index": int(index), "label": int(label), "probs": prob.tolist(),
-                                   "uncertainty": float(unc)})
+            self.test_rows.append(
+                {"index": int(index), "label": int(label), "probs": prob.tolist(), "uncertainty": float(unc)}
+            )
 
     def _gather(self, tensor: torch.Tensor) -> torch.Tensor:
         """All processes' rows of `tensor` (itself on a single device)."""
@@ -113,5 +122,9 @@ class ViewClassificationTask(EcholabTask):
         checkpoint["echolab_task"] = "view"  # lets `echolab predict` pick the task from the file alone
 
     def configure_optimizers(self):
-        return configure_optimization(self.parameters(), self.hparams.optim,
-                                      self.trainer.estimated_stepping_batches, self.trainer.max_epochs)
+        return configure_optimization(
+            self.parameters(),
+            self.hparams.optim,
+            self.trainer.estimated_stepping_batches,
+            self.trainer.max_epochs,
+        )

@@ -262,7 +262,7 @@ def _textured_ring(rng: np.random.Generator, heart: Heart, *, wedges: int = 24):
 def _short_axis_lv(rng: np.random.Generator, heart: Heart, *, twist_sign: float) -> SceneFunction:
     """The LV as a ring with papillary muscles and the RV crescent on its upper left.
 
-    The mid/apical ring twists during systole by a random 25-40 degrees, with the sign of
+    The mid/apical ring twists during systole by a random 45-70 degrees, with the sign of
     `twist_sign`, and untwists in diastole. Its starting angle is uniform, so one frame shows
     nothing of the direction: only motion tells the apical and papillary-level views apart.
     Around end-diastole the ring is untwisted, so there the two views draw the same pixels.
@@ -277,7 +277,7 @@ def _short_axis_lv(rng: np.random.Generator, heart: Heart, *, twist_sign: float)
     values, (speck_angles, speck_depths) = _textured_ring(rng, heart)
     papillary_angles = np.array([rng.uniform(30.0, 50.0), rng.uniform(140.0, 165.0)])
     start_angle = rng.uniform(0.0, 360.0)
-    twist = rng.uniform(25.0, 40.0)
+    twist = rng.uniform(45.0, 70.0)
     myo = heart.myocardium
     wedge_span = 360.0 / len(values)
 
