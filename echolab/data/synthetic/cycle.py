@@ -24,6 +24,7 @@ class BeatState:
     atrial_fill: float  # atria: largest at ES, smallest after the atrial kick at ED
     mitral_open: float  # inflow (mitral, tricuspid) valves: 0 closed .. 1 wide open
     aortic_open: float  # outflow (aortic, pulmonary) valves
+    beats: float = 0.0  # beats elapsed since the first frame (not wrapped): drives steady motions
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,15 @@ class CardiacCycle:
         return np.interp(seconds, self._times, self._phase)
 
     def states(self, seconds: np.ndarray) -> list[BeatState]:
-        fraction = self.phase(seconds) % 1.0
+        phase = self.phase(seconds)
+        fraction = phase % 1.0
+        elapsed = phase - self.phase(0.0)
         squeeze = contraction(fraction, self.systole_fraction)
         mitral = _mitral_opening(fraction, self.systole_fraction)
         aortic = _aortic_opening(fraction, self.systole_fraction)
         return [
-            BeatState(float(s), float(s), float(m), float(a))
-            for s, m, a in zip(squeeze, mitral, aortic, strict=True)
+            BeatState(float(s), float(s), float(m), float(a), float(b))
+            for s, m, a, b in zip(squeeze, mitral, aortic, elapsed, strict=True)
         ]
 
     def ecg(self, seconds: np.ndarray) -> np.ndarray:

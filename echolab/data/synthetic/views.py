@@ -30,7 +30,7 @@ from echolab.data.synthetic.shapes import (
 )
 
 VIEW_CLASSES = ("PLHLA", "PMASA", "PMVLSA", "PASA", "A4C", "A5C", "PMPALA", "PPMLSA", "SC4C")
-# Identical in a single frame; told apart only by the direction of LV twist during systole.
+# Identical in a single frame; told apart only by the direction the LV ring turns in.
 MOTION_ONLY_PAIR = ("PMASA", "PPMLSA")
 
 # Echogenicity: the fraction of the brightest echo that a tissue returns.
@@ -53,10 +53,6 @@ class Scene:
 
 
 SceneFunction = Callable[[BeatState], Scene]
-
-# Twist starts once contraction passes this: frames labelled ED lie within half a frame of the
-# ED instant, where contraction is below it at any frame rate of 25 fps or more.
-_TWIST_ONSET = 0.06
 
 
 @dataclass(frozen=True)
@@ -259,13 +255,14 @@ def _textured_ring(rng: np.random.Generator, heart: Heart, *, wedges: int = 24):
     return values, specks
 
 
-def _short_axis_lv(rng: np.random.Generator, heart: Heart, *, twist_sign: float) -> SceneFunction:
+def _short_axis_lv(rng: np.random.Generator, heart: Heart, *, turn_sign: float) -> SceneFunction:
     """The LV as a ring with papillary muscles and the RV crescent on its upper left.
 
-    The mid/apical ring twists during systole by a random 45-70 degrees, with the sign of
-    `twist_sign`, and untwists in diastole. Its starting angle is uniform, so one frame shows
-    nothing of the direction: only motion tells the apical and papillary-level views apart.
-    Around end-diastole the ring is untwisted, so there the two views draw the same pixels.
+    The ring and its papillary muscles turn steadily by a random 70-100 degrees per beat, clockwise
+    on screen for turn_sign +1 and counter-clockwise for -1: a synthetic stand-in for LV twist whose
+    direction is first-order motion (real twist reverses in diastole, so its direction only shows
+    together with the contraction phase). The starting angle is uniform, so one frame shows nothing
+    of the direction, and the two views draw the same pixels in their first frame.
     """
     k = heart.shortening
     centre = np.array([rng.uniform(-0.04, 0.04), rng.uniform(0.47, 0.53)])
@@ -277,7 +274,7 @@ def _short_axis_lv(rng: np.random.Generator, heart: Heart, *, twist_sign: float)
     values, (speck_angles, speck_depths) = _textured_ring(rng, heart)
     papillary_angles = np.array([rng.uniform(30.0, 50.0), rng.uniform(140.0, 165.0)])
     start_angle = rng.uniform(0.0, 360.0)
-    twist = rng.uniform(45.0, 70.0)
+    spin = rng.uniform(70.0, 100.0)
     myo = heart.myocardium
     wedge_span = 360.0 / len(values)
 
@@ -285,7 +282,7 @@ def _short_axis_lv(rng: np.random.Generator, heart: Heart, *, twist_sign: float)
         s = state.contraction
         inner = cavity * (1.0 - k * s)
         outer = np.sqrt(inner**2 + wall_area / np.pi)  # muscle volume is conserved: walls thicken
-        turn = start_angle + twist_sign * twist * max(0.0, s - _TWIST_ONSET) / (1.0 - _TWIST_ONSET)
+        turn = start_angle + turn_sign * spin * state.beats
         rv_dir = np.array([np.cos(np.deg2rad(rv_angle)), np.sin(np.deg2rad(rv_angle))])
         rv_centre = centre + 0.6 * outer * rv_dir
         rv_axes = (outer * rv_reach * (1.0 - 0.25 * k * s), outer * 0.62 * (1.0 - 0.4 * k * s))
@@ -320,11 +317,11 @@ def _short_axis_lv(rng: np.random.Generator, heart: Heart, *, twist_sign: float)
 
 
 def _short_axis_apex(rng, heart):
-    return _short_axis_lv(rng, heart, twist_sign=+1.0)
+    return _short_axis_lv(rng, heart, turn_sign=+1.0)
 
 
 def _short_axis_papillary(rng, heart):
-    return _short_axis_lv(rng, heart, twist_sign=-1.0)
+    return _short_axis_lv(rng, heart, turn_sign=-1.0)
 
 
 def _short_axis_mitral(rng: np.random.Generator, heart: Heart) -> SceneFunction:
