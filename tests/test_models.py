@@ -331,3 +331,17 @@ def test_gflops_leave_the_model_untouched():
     assert gflops_per_clip(model, (1, 3, 4, 8, 8)) > 0
     assert model.training
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_tsm_sees_frame_order():
+    torch.manual_seed(0)
+    model = create_model("tsm", num_classes=3, backbone="resnet10t").eval()
+    clip = torch.randn(1, 3, 4, 64, 64)
+    with torch.no_grad():
+        forward, backward = model(clip), model(clip.flip(2))
+        assert not torch.allclose(forward, backward, atol=1e-5)  # a frame-wise CNN + mean would be equal
+
+
+def test_tsm_needs_a_resnet_backbone():
+    with pytest.raises(ConfigError, match="not a ResNet"):
+        create_model("tsm", num_classes=3, backbone="mobilenetv3_small_050")

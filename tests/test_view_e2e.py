@@ -77,7 +77,7 @@ def test_checkpoint_rebuilds_the_model_without_config(trained):
     task = ViewClassificationTask.load_from_checkpoint(
         result.run_dir / "checkpoints" / "best.ckpt", map_location="cpu"
     )
-    assert task.classes[0] == "PLHLA" and task.hparams.model["name"] == "cnn_lstm"
+    assert task.classes[0] == "PLHLA" and task.hparams.model["name"] == "tsm"
     clips = torch.randn(1, 2, 3, 4, 32, 32)
     probs, uncertainty = task.eval().video_probabilities(clips)
     assert probs.shape == (1, 9) and torch.allclose(probs.sum(-1), torch.ones(1))
