@@ -47,15 +47,21 @@ def _headline(metrics: dict, keys: tuple[str, ...]) -> dict:
     }
 
 
-def train(cfg: DictConfig, overrides: list[str] = ()) -> RunResult:
-    """Fit the experiment, then judge its best checkpoint on validation and test; write the run folder."""
-    started = time.time()
+def _prepare(cfg: DictConfig, stage: str):
+    """Seed, then the experiment's recipe and its data module, ready to serve `stage`."""
     plain = to_plain(cfg)
     L.seed_everything(plain["seed"], workers=True, verbose=False)
     entry = recipe(plain["task"]["name"])
     datamodule = entry.datamodule(plain)
     datamodule.prepare_data()
-    datamodule.setup("fit")
+    datamodule.setup(stage)
+    return plain, entry, datamodule
+
+
+def train(cfg: DictConfig, overrides: list[str] = ()) -> RunResult:
+    """Fit the experiment, then judge its best checkpoint on validation and test; write the run folder."""
+    started = time.time()
+    plain, entry, datamodule = _prepare(cfg, "fit")
     module = entry.module(plain, datamodule)
 
     run_dir = create_run_dir(plain["run"]["root"], plain["exp"])
@@ -88,12 +94,7 @@ def train(cfg: DictConfig, overrides: list[str] = ()) -> RunResult:
 def evaluate(cfg: DictConfig, ckpt: str | Path, overrides: list[str] = ()) -> RunResult:
     """Judge a checkpoint on the experiment's validation and test splits, in a new run folder."""
     started = time.time()
-    plain = to_plain(cfg)
-    L.seed_everything(plain["seed"], workers=True, verbose=False)
-    entry = recipe(plain["task"]["name"])
-    datamodule = entry.datamodule(plain)
-    datamodule.prepare_data()
-    datamodule.setup("test")
+    plain, entry, datamodule = _prepare(cfg, "test")
     module = entry.module_class.load_from_checkpoint(ckpt, map_location="cpu")
     if list(module.classes) != list(datamodule.classes):
         raise ConfigError(

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from echolab.data.formats.echonet_dynamic import FILE_LIST_COLUMNS, TRACING_COLUMNS
 from echolab.data.synthetic.discs import chords, volume_ml
 from echolab.data.synthetic.phantom import SyntheticVideo, render_video
 from echolab.data.synthetic.staging import staged_folder
@@ -31,17 +32,6 @@ SPLITS = ("train", "val", "test")
 _EV9V_SPLIT_FILES = {"train": "train.txt", "val": "validation.txt", "test": "test.txt"}
 _ECHONET_SPLITS = {"train": "TRAIN", "val": "VAL", "test": "TEST"}
 _ECHONET_SIZE = 112
-_FILE_LIST_HEADER = [
-    "FileName",
-    "EF",
-    "ESV",
-    "EDV",
-    "FrameHeight",
-    "FrameWidth",
-    "FPS",
-    "NumberOfFrames",
-    "Split",
-]
 _JPEG_QUALITY = 92
 # The slowest synthetic heart rate, with breathing, is just over 50 bpm.
 _LONGEST_BEAT_SECONDS = 60.0 / 50.0
@@ -135,12 +125,12 @@ def write_echonet(
         )
         _write_csv(
             root / "FileList.csv",
-            _FILE_LIST_HEADER,
+            FILE_LIST_COLUMNS,
             [[*video.file_list, _ECHONET_SPLITS[s]] for video, s in zip(written, splits, strict=True)],
         )
         _write_csv(
             root / "VolumeTracings.csv",
-            ["FileName", "X1", "Y1", "X2", "Y2", "Frame"],
+            TRACING_COLUMNS,
             [row for video in written for row in video.tracings],
         )
         write_manifest(
