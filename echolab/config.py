@@ -207,17 +207,19 @@ def compose(
     group_swaps = [o for o in overrides if _is_group_swap(o)]
     key_overrides = [o for o in overrides if o not in group_swaps]
     defaults = dict(defaults)
+    swapped = set()
     for swap in group_swaps:
         group, option = swap.split("=", 1)
         if group == "profile":
             profile = None if option in ("", "null", "none") else option
         else:
             defaults[group] = option
+            swapped.add(group)
 
     cfg = OmegaConf.create({})
     for group, option in defaults.items():
         cfg = OmegaConf.merge(cfg, _fragment(group, option))
-    cfg = OmegaConf.merge(cfg, body)
+    cfg = OmegaConf.merge(cfg, _without_keys_of_replaced_fragments(body, cfg, swapped))
 
     profiles = cfg.pop("profiles", OmegaConf.create({}))
     if profile is not None:
@@ -231,6 +233,19 @@ def compose(
     cfg.exp = name
     OmegaConf.set_struct(cfg, True)
     return apply_overrides(cfg, key_overrides)
+
+
+def _without_keys_of_replaced_fragments(body: dict, fragments: DictConfig, swapped: set[str]) -> dict:
+    """Drop the body's keys in a swapped group that the new fragments do not define.
+
+    `model=x3d` on an experiment whose body tunes `model.backbone` for its own model must give X3D
+    with its fragment's arguments, not X3D plus a backbone it does not take.
+    """
+    body = dict(body)
+    for group in swapped:
+        if isinstance(body.get(group), dict) and group in fragments:
+            body[group] = {k: v for k, v in body[group].items() if k in fragments[group]}
+    return body
 
 
 def _is_group_swap(override: str) -> bool:

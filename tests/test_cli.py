@@ -20,8 +20,8 @@ def test_unknown_command_and_missing_arguments(capsys):
 
 
 def test_config_prints_the_composed_yaml(capsys):
-    assert main(["config", "exp=view_synthetic", "model.hidden=77"]) == 0
-    assert "hidden: 77" in capsys.readouterr().out
+    assert main(["config", "exp=view_synthetic", "model.dropout=0.77"]) == 0
+    assert "dropout: 0.77" in capsys.readouterr().out
 
 
 def test_config_error_is_one_clear_line(capsys):

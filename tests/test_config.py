@@ -13,7 +13,8 @@ def test_experiment_composes_fragments_body_and_default_profile():
     assert cfg.exp == "view_synthetic" and cfg.profile == "cpu"
     assert cfg.data.format == "ev9v"  # from base/data/ev9v.yaml
     assert cfg.data.root == "data/synthetic/ev9v"  # the experiment's body wins over the fragment
-    assert cfg.model.name == "cnn_lstm" and cfg.task.name == "view"
+    assert cfg.model.name == "tsm" and cfg.task.name == "view"
+    assert cfg.model.backbone == "resnet10t" and cfg.model.fold_div == 8  # body over fragment, rest kept
     assert cfg.trainer.accelerator == "cpu"  # the cpu profile's delta
     assert "profiles" not in cfg
 
@@ -36,14 +37,14 @@ def test_overrides_set_add_delete_and_parse_values():
             "+trainer.fast_dev_run=true",
             "~callbacks.early_stopping",
             "data.classes=[a,b]",
-            "model.hidden=64",
+            "model.dropout=0.1",
         ],
     )
     assert cfg.optim.lr == pytest.approx(3e-4) and isinstance(cfg.optim.lr, float)
     assert cfg.trainer.fast_dev_run is True
     assert "early_stopping" not in cfg.callbacks
     assert list(cfg.data.classes) == ["a", "b"]
-    assert cfg.model.hidden == 64
+    assert cfg.model.dropout == 0.1
 
 
 def test_mistyped_key_names_the_closest_valid_keys():
@@ -59,9 +60,15 @@ def test_struct_mode_rejects_new_keys_set_in_code():
 
 
 def test_group_swap_replaces_a_fragment():
-    cfg = load_experiment("view_synthetic", ["model=frame_cnn", "profile=smoke"])
-    assert cfg.model.name == "frame_cnn" and "hidden" not in cfg.model
-    assert cfg.model.backbone == "resnet10t"  # frame_cnn's own smoke delta
+    cfg = load_experiment("view_synthetic", ["model=cnn_lstm", "profile=smoke"])
+    assert cfg.model.name == "cnn_lstm" and "fold_div" not in cfg.model
+    assert cfg.model.hidden == 32  # cnn_lstm's own smoke delta
+
+
+def test_group_swap_drops_body_keys_the_new_fragment_does_not_take():
+    cfg = load_experiment("view_synthetic", ["model=x3d"])
+    assert cfg.model.name == "x3d" and "backbone" not in cfg.model  # the body tuned tsm's backbone
+    assert cfg.data.size == 64  # other groups keep the body's values
 
 
 @pytest.mark.parametrize(
