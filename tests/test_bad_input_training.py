@@ -54,3 +54,19 @@ def test_wandb_offline_run_lands_in_the_run_folder(tiny_ev9v, tmp_path):
     result = train(load_experiment("view_synthetic", overrides), overrides)
     offline_runs = list((result.run_dir / "wandb").glob("offline-run-*"))
     assert len(offline_runs) == 1 and any(offline_runs[0].rglob("*.wandb"))
+
+
+def test_unlabelled_manifest_rows_are_refused_by_the_view_task(tmp_path):
+    from echolab.data.synthetic import write_manifest_dataset
+
+    root = write_manifest_dataset(
+        tmp_path / "m", videos_per_class=2, size=48, min_frames=12, max_frames=14, progress=False
+    )
+    manifest = root / "manifest.csv"
+    lines = manifest.read_text().splitlines()
+    first = lines[1].split(",")
+    first[1] = ""
+    manifest.write_text("\n".join([lines[0], ",".join(first), *lines[2:]]) + "\n")
+    overrides = _overrides(root, tmp_path, "data=manifest", "data.manifest=manifest.csv")
+    with pytest.raises(EcholabError, match="needs a label for every video"):
+        train(load_experiment("view_synthetic", overrides), overrides)

@@ -73,6 +73,13 @@ class ViewDataModule(L.LightningDataModule):
             )
             index.videos = [v for v in index.videos if str(v.path) not in unreadable]
             index.bad.extend(bad)
+        unlabelled = [v.name for v in index.videos if v.label is None]
+        if unlabelled:
+            raise DatasetError(
+                f"{index.root}: view classification needs a label for every video; "
+                f"{len(unlabelled)} have none (first: {unlabelled[0]}). Fill the label column "
+                "or remove those rows"
+            )
         for split in ("train", "val", "test"):
             videos = index.split(split)
             if not videos:
