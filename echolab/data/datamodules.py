@@ -107,7 +107,11 @@ class ViewDataModule(L.LightningDataModule):
             hflip=augment["hflip"],
         )
         dataset = TrainClips(
-            *self.splits["train"], self.cache, self.spec, transform, self.data["clips_per_video"]
+            *self.splits["train"],
+            self.cache,
+            self.spec,
+            transform,
+            clips_per_video=self.data["clips_per_video"],
         )
         return self._loader(
             dataset, self.data["batch_size"], shuffle=True, drop_last=len(dataset) > self.data["batch_size"]
@@ -119,7 +123,7 @@ class ViewDataModule(L.LightningDataModule):
             self.cache,
             self.spec,
             eval_transform(view_preprocess(self.data)),
-            self.data["eval_clips"],
+            num_clips=self.data["eval_clips"],
         )
         return self._loader(dataset, self.data["eval_batch_size"], shuffle=False)
 
@@ -154,6 +158,6 @@ def predict_loader(
         cache,
         ClipSpec(**preprocess["clip"]),
         eval_transform(preprocess),
-        preprocess["eval_clips"],
+        num_clips=preprocess["eval_clips"],
     )
     return DataLoader(dataset, batch_size=batch_size, num_workers=num_workers)

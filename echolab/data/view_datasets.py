@@ -21,8 +21,8 @@ def _torch_rng() -> np.random.Generator:
     return np.random.default_rng(int(torch.randint(2**62, ())))
 
 
-class TrainClips(Dataset):
-    """`clips_per_video` random clips of every video per epoch; item = {clip, label, index}."""
+class _CachedClips(Dataset):
+    """Videos (paths + labels) whose clips are cut from the frame cache and transformed alike."""
 
     def __init__(
         self,
@@ -31,10 +31,20 @@ class TrainClips(Dataset):
         cache: FrameCache,
         spec: ClipSpec,
         transform: ClipTransform,
-        clips_per_video: int = 1,
     ):
         self.paths, self.labels, self.cache = paths, labels, cache
-        self.spec, self.transform, self.clips_per_video = spec, transform, clips_per_video
+        self.spec, self.transform = spec, transform
+
+    def _clip(self, frames: np.ndarray, start: int) -> torch.Tensor:
+        return self.transform(gather_clip(frames, clip_indices(len(frames), start, self.spec)))
+
+
+class TrainClips(_CachedClips):
+    """`clips_per_video` random clips of every video per epoch; item = {clip, label, index}."""
+
+    def __init__(self, *args, clips_per_video: int = 1):
+        super().__init__(*args)
+        self.clips_per_video = clips_per_video
 
     def __len__(self) -> int:
         return len(self.paths) * self.clips_per_video
@@ -43,24 +53,15 @@ class TrainClips(Dataset):
         index = item % len(self.paths)
         frames = self.cache.frames(self.paths[index])
         (start,) = clip_starts(len(frames), self.spec, "random", rng=_torch_rng())
-        clip = gather_clip(frames, clip_indices(len(frames), start, self.spec))
-        return {"clip": self.transform(clip), "label": self.labels[index], "index": index}
+        return {"clip": self._clip(frames, start), "label": self.labels[index], "index": index}
 
 
-class VideoClips(Dataset):
+class VideoClips(_CachedClips):
     """All `num_clips` evenly spread clips of each video; item = {clips (M,C,T,H,W), label, index}."""
 
-    def __init__(
-        self,
-        paths: list[Path],
-        labels: list[int],
-        cache: FrameCache,
-        spec: ClipSpec,
-        transform: ClipTransform,
-        num_clips: int,
-    ):
-        self.paths, self.labels, self.cache = paths, labels, cache
-        self.spec, self.transform, self.num_clips = spec, transform, num_clips
+    def __init__(self, *args, num_clips: int):
+        super().__init__(*args)
+        self.num_clips = num_clips
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -68,5 +69,5 @@ class VideoClips(Dataset):
     def __getitem__(self, index: int) -> dict:
         frames = self.cache.frames(self.paths[index])
         starts = clip_starts(len(frames), self.spec, "uniform", num_clips=self.num_clips)
-        clips = [self.transform(gather_clip(frames, clip_indices(len(frames), s, self.spec))) for s in starts]
-        return {"clips": torch.stack(clips), "label": self.labels[index], "index": index}
+        clips = torch.stack([self._clip(frames, start) for start in starts])
+        return {"clips": clips, "label": self.labels[index], "index": index}
