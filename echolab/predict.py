@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import lightning as L
-import torch
 
 from echolab.callbacks.view_report import write_view_predictions
 from echolab.data.datamodules import predict_loader
 from echolab.data.video import expand_video_inputs
 from echolab.errors import EcholabError
 from echolab.runs import create_run_dir
+from echolab.tasks.base import checkpoint_header
 from echolab.tasks.recipes import RECIPES
 
 
@@ -20,7 +20,7 @@ def load_task(ckpt: str | Path) -> L.LightningModule:
     path = Path(ckpt)
     if not path.is_file():
         raise EcholabError(f"checkpoint {path} does not exist; point ckpt= at a run's checkpoints/best.ckpt")
-    task = torch.load(path, map_location="cpu", weights_only=False).get("echolab_task")
+    task = checkpoint_header(path).get("echolab_task")
     if task not in RECIPES:
         raise EcholabError(f"{path} is not an echolab checkpoint (it names no known task: {task!r})")
     return RECIPES[task].module_class.load_from_checkpoint(path, map_location="cpu").eval()
