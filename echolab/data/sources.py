@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -12,25 +13,61 @@ from echolab.errors import ConfigError
 log = logging.getLogger(__name__)
 
 
+PROVENANCE_FILE = "synthetic.json"  # what generated a synthetic dataset: generator version + options
+_SYNTHETIC_SIGNATURE = "synthetic_quality.csv"  # every synthetic writer leaves it; real datasets lack it
+
+
 def _writers() -> dict:
     from echolab.data.synthetic import write_echonet, write_ev9v, write_manifest_dataset
 
     return {"ev9v": write_ev9v, "echonet": write_echonet, "manifest": write_manifest_dataset}
 
 
+def _provenance(writer: str, options: dict) -> dict:
+    from echolab.data.synthetic import GENERATOR_VERSION
+
+    return {"generator_version": GENERATOR_VERSION, "writer": writer, "options": options}
+
+
+def _is_stale_synthetic(root: Path, wanted: dict) -> bool:
+    """A synthetic dataset this configuration asked for, written by another generator version or
+    with other options. Folders without the synthetic signature (real data) are never stale."""
+    if not (root / _SYNTHETIC_SIGNATURE).is_file():
+        return False
+    marker = root / PROVENANCE_FILE
+    if not marker.is_file():
+        return True  # written before provenance was recorded: an older generator
+    try:
+        return json.loads(marker.read_text()) != wanted
+    except json.JSONDecodeError:
+        return True
+
+
 def ensure_dataset(data: dict) -> None:
-    """Generate `data.synthetic` into `data.root` when the root does not exist yet."""
+    """Generate `data.synthetic` into `data.root` when the root does not exist yet, or when it holds a
+    synthetic dataset from another generator version or other options (then it is regenerated)."""
     synthetic = data.get("synthetic")
     root = Path(data["root"])
-    if not synthetic or root.exists():
+    if not synthetic:
         return
     options = dict(synthetic)
     writer = options.pop("writer")
+    wanted = _provenance(writer, options)
+    if root.exists():
+        if not _is_stale_synthetic(root, wanted):
+            return
+        log.warning(
+            "regenerating synthetic %s data in %s: it was made by another generator version or options",
+            writer,
+            root,
+        )
+    else:
+        log.info("generating synthetic %s data into %s", writer, root)
     writers = _writers()
     if writer not in writers:
         raise ConfigError(f"data.synthetic.writer '{writer}' is unknown; choose one of {sorted(writers)}")
-    log.info("generating synthetic %s data into %s", writer, root)
-    writers[writer](root, **options)
+    writers[writer](root, overwrite=root.exists(), **options)
+    (root / PROVENANCE_FILE).write_text(json.dumps(wanted, indent=1, sort_keys=True) + "\n")
 
 
 def open_dataset(data: dict) -> DatasetIndex:

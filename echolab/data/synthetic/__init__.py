@@ -1,7 +1,7 @@
 """Built-in synthetic echocardiography: an echo phantom renderer and writers that save its videos
 in the published dataset layouts (EV9V, EchoNet-Dynamic, CSV manifest)."""
 
-from echolab.data.synthetic.phantom import SyntheticVideo, render_video
+from echolab.data.synthetic.phantom import GENERATOR_VERSION, SyntheticVideo, render_video
 from echolab.data.synthetic.views import MOTION_ONLY_PAIR, VIEW_CLASSES
 from echolab.data.synthetic.writers import (
     ManifestRow,
@@ -12,6 +12,7 @@ from echolab.data.synthetic.writers import (
 )
 
 __all__ = [
+    "GENERATOR_VERSION",
     "MOTION_ONLY_PAIR",
     "VIEW_CLASSES",
     "ManifestRow",

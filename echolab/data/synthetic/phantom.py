@@ -26,6 +26,9 @@ from echolab.data.synthetic.shapes import Fill, polygon_area
 from echolab.data.synthetic.views import VIEW_CLASSES, VIEWS, Heart
 from echolab.errors import ConfigError
 
+# Bump whenever rendered pixels or labels change: experiments that generate their data on first use
+# (`data.synthetic`) then regenerate datasets written by an older version.
+GENERATOR_VERSION = 2
 # The anatomy pivots about this point (anatomy units) when the probe is angled.
 _PIVOT = np.array([0.0, 0.5])
 # Sub-pixel precision of cv2 drawing: coordinates are passed in 1/16 pixel.

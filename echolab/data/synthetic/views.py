@@ -258,11 +258,14 @@ def _textured_ring(rng: np.random.Generator, heart: Heart, *, wedges: int = 24):
 def _short_axis_lv(rng: np.random.Generator, heart: Heart, *, turn_sign: float) -> SceneFunction:
     """The LV as a ring with papillary muscles and the RV crescent on its upper left.
 
-    The ring and its papillary muscles turn steadily by a random 70-100 degrees per beat, clockwise
+    The ring and its papillary muscles turn steadily by a random 220-280 degrees per beat, clockwise
     on screen for turn_sign +1 and counter-clockwise for -1: a synthetic stand-in for LV twist whose
     direction is first-order motion (real twist reverses in diastole, so its direction only shows
-    together with the contraction phase). The starting angle is uniform, so one frame shows nothing
-    of the direction, and the two views draw the same pixels in their first frame.
+    together with the contraction phase). The turn is fast enough that the papillary muscles move a
+    few pixels between the frames of a clip even at 64 px, so a clip shows the direction at any heart
+    rate; at 70-100 degrees per beat it moved about one pixel and no CPU-sized model learned it. The
+    starting angle is uniform, so one frame shows nothing of the direction, and the two views draw
+    the same pixels in their first frame.
     """
     k = heart.shortening
     centre = np.array([rng.uniform(-0.04, 0.04), rng.uniform(0.47, 0.53)])
@@ -274,7 +277,7 @@ def _short_axis_lv(rng: np.random.Generator, heart: Heart, *, turn_sign: float) 
     values, (speck_angles, speck_depths) = _textured_ring(rng, heart)
     papillary_angles = np.array([rng.uniform(30.0, 50.0), rng.uniform(140.0, 165.0)])
     start_angle = rng.uniform(0.0, 360.0)
-    spin = rng.uniform(70.0, 100.0)
+    spin = rng.uniform(220.0, 280.0)
     myo = heart.myocardium
     wedge_span = 360.0 / len(values)
 
