@@ -8,11 +8,16 @@ from pathlib import Path
 from lightning.pytorch.loggers import CSVLogger, Logger, WandbLogger
 
 WANDB_MODES = ("offline", "online", "disabled")
+_MODE_ALIASES = {"dryrun": "offline", "run": "online"}  # W&B's older names, still seen in WANDB_MODE
 
 
 def wandb_mode(logger_cfg: dict) -> str:
-    """The WANDB_MODE environment variable wins over the config, so `WANDB_MODE=online make train` works."""
+    """The WANDB_MODE environment variable wins over the config, so `WANDB_MODE=online make train` works.
+
+    Offline runs land in `<run>/wandb/offline-run-*`; `wandb sync <that folder>` uploads one later.
+    """
     mode = os.environ.get("WANDB_MODE") or logger_cfg["wandb"]["mode"]
+    mode = _MODE_ALIASES.get(mode, mode)
     if mode not in WANDB_MODES:
         raise ValueError(
             f"W&B mode '{mode}' is unknown; use one of {WANDB_MODES} (logger.wandb.mode or WANDB_MODE)"

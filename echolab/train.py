@@ -10,6 +10,7 @@ import lightning as L
 from omegaconf import DictConfig
 
 from echolab.callbacks.standard import build_callbacks
+from echolab.callbacks.wandb_upload import WandbUpload
 from echolab.config import to_plain
 from echolab.errors import ConfigError
 from echolab.loggers import build_loggers
@@ -27,7 +28,7 @@ def _trainer(cfg: dict, run_dir: Path, callbacks: list) -> L.Trainer:
     return L.Trainer(
         **cfg["trainer"],
         logger=build_loggers(cfg, run_dir),
-        callbacks=callbacks,
+        callbacks=[*callbacks, WandbUpload(run_dir)],  # last: uploads what the report callback wrote
         default_root_dir=run_dir,
         enable_progress_bar=True,
     )

@@ -1,4 +1,4 @@
-"""After a view test pass: predictions.csv, confusion-matrix and per-class PNGs, and the same in W&B."""
+"""After a view test pass: predictions.csv, confusion-matrix and per-class PNGs (W&B upload: wandb_upload.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from pathlib import Path
 import lightning as L
 from lightning.pytorch.callbacks import Callback
 
-from echolab.loggers import wandb_logger
 from echolab.plots import plot_confusion_matrix, plot_per_class
 
 
@@ -54,25 +53,14 @@ class ViewReportWriter(Callback):
             return
         records = trainer.datamodule.records("test")
         names = [records[row["index"]].name for row in module.test_rows]
-        predictions = write_view_predictions(
-            self.run_dir / "predictions.csv", names, module.test_rows, module.classes
-        )
+        write_view_predictions(self.run_dir / "predictions.csv", names, module.test_rows, module.classes)
         report = module.test_report
-        plots = {
-            "confusion_matrix": plot_confusion_matrix(
-                report["confusion_matrix"],
-                module.classes,
-                self.run_dir / "plots" / "confusion_matrix.png",
-                f"test: accuracy {report['acc']:.3f}, macro-F1 {report['macro_f1']:.3f}",
-            ),
-            "per_class": plot_per_class(
-                report["per_class"], self.run_dir / "plots" / "per_class.png", "test metrics per class"
-            ),
-        }
-        wandb = wandb_logger(trainer.loggers)
-        if wandb is not None:
-            for key, path in plots.items():
-                wandb.log_image(key=f"test/{key}", images=[str(path)])
-            with predictions.open() as handle:
-                table = list(csv.reader(handle))
-            wandb.log_table(key="test/predictions", columns=table[0], data=table[1:])
+        plot_confusion_matrix(
+            report["confusion_matrix"],
+            module.classes,
+            self.run_dir / "plots" / "confusion_matrix.png",
+            f"test: accuracy {report['acc']:.3f}, macro-F1 {report['macro_f1']:.3f}",
+        )
+        plot_per_class(
+            report["per_class"], self.run_dir / "plots" / "per_class.png", "test metrics per class"
+        )

@@ -1,0 +1,50 @@
+"""Which loggers a run gets: CSV always; W&B offline by default, WANDB_MODE over the config, disabled skips."""
+
+import pytest
+from lightning.pytorch.loggers import CSVLogger, WandbLogger
+
+from echolab.loggers import build_loggers, wandb_logger, wandb_mode
+
+
+def _cfg(mode: str) -> dict:
+    return {
+        "exp": "demo",
+        "logger": {"wandb": {"mode": mode, "project": "echolab", "entity": None, "tags": ["t"]}},
+    }
+
+
+def test_config_mode_is_used_without_the_environment_variable(monkeypatch):
+    monkeypatch.delenv("WANDB_MODE", raising=False)
+    assert wandb_mode(_cfg("offline")["logger"]) == "offline"
+    assert wandb_mode(_cfg("online")["logger"]) == "online"
+
+
+def test_environment_variable_wins_and_old_names_are_understood(monkeypatch):
+    monkeypatch.setenv("WANDB_MODE", "online")
+    assert wandb_mode(_cfg("offline")["logger"]) == "online"
+    monkeypatch.setenv("WANDB_MODE", "dryrun")
+    assert wandb_mode(_cfg("online")["logger"]) == "offline"
+
+
+def test_unknown_mode_names_the_config_key_and_the_variable(monkeypatch):
+    monkeypatch.delenv("WANDB_MODE", raising=False)
+    with pytest.raises(ValueError, match="logger.wandb.mode or WANDB_MODE"):
+        wandb_mode(_cfg("sometimes")["logger"])
+
+
+def test_disabled_gives_only_the_csv_logger(monkeypatch, tmp_path):
+    monkeypatch.delenv("WANDB_MODE", raising=False)
+    loggers = build_loggers(_cfg("disabled"), tmp_path)
+    assert [type(lg) for lg in loggers] == [CSVLogger]
+    assert wandb_logger(loggers) is None
+
+
+def test_offline_wandb_logger_saves_into_the_run_folder_with_the_config(monkeypatch, tmp_path):
+    monkeypatch.delenv("WANDB_MODE", raising=False)
+    cfg = _cfg("offline")
+    loggers = build_loggers(cfg, tmp_path)
+    wandb = wandb_logger(loggers)
+    assert isinstance(wandb, WandbLogger) and loggers[0].log_dir == str(tmp_path / "csv")
+    assert wandb.save_dir == str(tmp_path)
+    assert wandb._wandb_init["mode"] == "offline" and wandb._wandb_init["config"] == cfg
+    assert wandb._wandb_init["name"] == f"demo/{tmp_path.name}"
