@@ -6,6 +6,8 @@ from pathlib import Path
 
 from lightning.pytorch.callbacks import Callback, EarlyStopping, LearningRateMonitor, ModelCheckpoint
 
+from echolab.callbacks.uncertainty_sampling import UncertaintySampling
+
 
 def build_callbacks(cfg: dict, run_dir: Path) -> tuple[list[Callback], ModelCheckpoint]:
     checkpoint_cfg = cfg["callbacks"]["checkpoint"]
@@ -23,4 +25,6 @@ def build_callbacks(cfg: dict, run_dir: Path) -> tuple[list[Callback], ModelChec
         callbacks.append(
             EarlyStopping(monitor=stopping["monitor"], mode=stopping["mode"], patience=stopping["patience"])
         )
+    if cfg.get("data", {}).get("sampler") == "uncertainty":
+        callbacks.append(UncertaintySampling())  # feeds the sampler's segment bank after each batch
     return callbacks, checkpoint

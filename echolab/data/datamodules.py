@@ -12,10 +12,17 @@ from torch.utils.data import DataLoader
 from echolab.data.cache import FrameCache
 from echolab.data.clips import ClipSpec
 from echolab.data.records import DatasetIndex
+from echolab.data.samplers import (
+    SAMPLERS,
+    ClassBalancedSampler,
+    RandomItemSampler,
+    SegmentBankSampler,
+    training_items,
+)
 from echolab.data.sources import ensure_dataset, open_dataset
 from echolab.data.transforms import ClipTransform
 from echolab.data.view_datasets import TrainClips, VideoClips
-from echolab.errors import DatasetError, VideoReadError
+from echolab.errors import ConfigError, DatasetError, VideoReadError
 
 
 def view_preprocess(data: dict) -> dict:
@@ -25,6 +32,8 @@ def view_preprocess(data: dict) -> dict:
         "clip": dict(data["clip"]),
         "eval_clips": data["eval_clips"],
         "cache_size": data["cache_size"],
+        "placement": data["placement"],
+        "eval_frames": data["eval_frames"],
     }
 
 
@@ -42,6 +51,11 @@ class ViewDataModule(L.LightningDataModule):
         self.spec = ClipSpec(**data["clip"])
         self.index: DatasetIndex | None = None
         self.splits: dict[str, tuple[list[Path], list[int]]] = {}
+        if data["sampler"] not in SAMPLERS:
+            raise ConfigError(
+                f"data.sampler '{data['sampler']}' is unknown; choose one of {', '.join(SAMPLERS)}"
+            )
+        self.train_sampler = None  # built with the training loader; the uncertainty callback updates it
 
     @property
     def classes(self) -> list[str]:
@@ -106,16 +120,24 @@ class ViewDataModule(L.LightningDataModule):
             contrast=augment["contrast"],
             hflip=augment["hflip"],
         )
-        dataset = TrainClips(
-            *self.splits["train"],
-            self.cache,
-            self.spec,
-            transform,
-            clips_per_video=self.data["clips_per_video"],
-        )
+        paths, labels = self.splits["train"]
+        dataset = TrainClips(paths, labels, self.cache, self.spec, transform, self.data["placement"])
+        self.train_sampler = self._train_sampler(paths, labels)
         return self._loader(
-            dataset, self.data["batch_size"], shuffle=True, drop_last=len(dataset) > self.data["batch_size"]
+            dataset,
+            self.data["batch_size"],
+            sampler=self.train_sampler,
+            drop_last=len(self.train_sampler) > self.data["batch_size"],
         )
+
+    def _train_sampler(self, paths: list[Path], labels: list[int]):
+        items = training_items(labels, self.classes, self.data["extra_copies"], self.data["clips_per_video"])
+        if self.data["sampler"] == "random":
+            return RandomItemSampler(items)
+        if self.data["sampler"] == "class_balanced":
+            return ClassBalancedSampler(items, labels)
+        lengths = [len(self.cache.frames(path)) for path in paths]  # memory-mapped: reads no pixels
+        return SegmentBankSampler(items, lengths, **self.data["uncertainty"])
 
     def _eval_loader(self, split: str) -> DataLoader:
         dataset = VideoClips(
@@ -123,9 +145,11 @@ class ViewDataModule(L.LightningDataModule):
             self.cache,
             self.spec,
             eval_transform(view_preprocess(self.data)),
+            self.data["placement"],
             num_clips=self.data["eval_clips"],
+            eval_frames=self.data["eval_frames"],
         )
-        return self._loader(dataset, self.data["eval_batch_size"], shuffle=False)
+        return self._loader(dataset, self.data["eval_batch_size"])
 
     def val_dataloader(self) -> DataLoader:
         return self._eval_loader("val")
@@ -133,12 +157,12 @@ class ViewDataModule(L.LightningDataModule):
     def test_dataloader(self) -> DataLoader:
         return self._eval_loader("test")
 
-    def _loader(self, dataset, batch_size: int, shuffle: bool, drop_last: bool = False) -> DataLoader:
+    def _loader(self, dataset, batch_size: int, sampler=None, drop_last: bool = False) -> DataLoader:
         workers = self.data["num_workers"]
         return DataLoader(
             dataset,
             batch_size=batch_size,
-            shuffle=shuffle,
+            sampler=sampler,
             drop_last=drop_last,
             num_workers=workers,
             persistent_workers=workers > 0,
@@ -158,6 +182,8 @@ def predict_loader(
         cache,
         ClipSpec(**preprocess["clip"]),
         eval_transform(preprocess),
+        preprocess.get("placement", "start"),  # checkpoints from before placement existed used starts
         num_clips=preprocess["eval_clips"],
+        eval_frames=preprocess.get("eval_frames"),
     )
     return DataLoader(dataset, batch_size=batch_size, num_workers=num_workers)

@@ -2,6 +2,14 @@
 
 Workers stay stateless: each item's random choices come from torch's RNG, which Lightning seeds
 per worker and per epoch, so runs are reproducible under `seed=` and clips differ between epochs.
+Which videos (and, for the uncertainty sampler, which centre frames) are trained on is decided by
+the main-process samplers of samplers.py.
+
+Clip placement (`data.placement`):
+start:  clips fit inside the video; a random start in training, evenly spread starts at evaluation.
+centre: STFM's (REFERENCE §1.2, §1.5). A clip is built around a centre frame and clamped at the
+        video's edges; training centres are uniform over the video (or chosen by the sampler),
+        evaluation centres are floor(linspace(0, N − 1, M)) over the first N = min(n, eval_frames).
 """
 
 from __future__ import annotations
@@ -13,8 +21,11 @@ import torch
 from torch.utils.data import Dataset
 
 from echolab.data.cache import FrameCache
-from echolab.data.clips import ClipSpec, clip_indices, clip_starts, gather_clip
+from echolab.data.clips import ClipSpec, centred_clip, clip_indices, clip_starts, gather_clip
 from echolab.data.transforms import ClipTransform
+from echolab.errors import ConfigError
+
+PLACEMENTS = ("start", "centre")
 
 
 def _torch_rng() -> np.random.Generator:
@@ -31,43 +42,74 @@ class _CachedClips(Dataset):
         cache: FrameCache,
         spec: ClipSpec,
         transform: ClipTransform,
+        placement: str = "start",
     ):
+        if placement not in PLACEMENTS:
+            raise ConfigError(
+                f"data.placement '{placement}' is unknown; choose one of {', '.join(PLACEMENTS)}"
+            )
         self.paths, self.labels, self.cache = paths, labels, cache
-        self.spec, self.transform = spec, transform
-
-    def _clip(self, frames: np.ndarray, start: int) -> torch.Tensor:
-        return self.transform(gather_clip(frames, clip_indices(len(frames), start, self.spec)))
-
-
-class TrainClips(_CachedClips):
-    """`clips_per_video` random clips of every video per epoch; item = {clip, label, index}."""
-
-    def __init__(self, *args, clips_per_video: int = 1):
-        super().__init__(*args)
-        self.clips_per_video = clips_per_video
-
-    def __len__(self) -> int:
-        return len(self.paths) * self.clips_per_video
-
-    def __getitem__(self, item: int) -> dict:
-        index = item % len(self.paths)
-        frames = self.cache.frames(self.paths[index])
-        (start,) = clip_starts(len(frames), self.spec, "random", rng=_torch_rng())
-        return {"clip": self._clip(frames, start), "label": self.labels[index], "index": index}
-
-
-class VideoClips(_CachedClips):
-    """All `num_clips` evenly spread clips of each video; item = {clips (M,C,T,H,W), label, index}."""
-
-    def __init__(self, *args, num_clips: int):
-        super().__init__(*args)
-        self.num_clips = num_clips
+        self.spec, self.transform, self.placement = spec, transform, placement
 
     def __len__(self) -> int:
         return len(self.paths)
 
+    def _clip(self, frames: np.ndarray, indices: np.ndarray) -> torch.Tensor:
+        return self.transform(gather_clip(frames, indices))
+
+
+class TrainClips(_CachedClips):
+    """One clip of a video; item = {clip, label, index, centre}.
+
+    Indexed by a video index (the clip is placed at random) or by a (video index, centre frame)
+    pair from the uncertainty sampler. `centre` is the clip's middle frame (index frames // 2).
+    """
+
+    def __getitem__(self, item: int | tuple[int, int]) -> dict:
+        index, centre = item if isinstance(item, tuple | list) else (item, None)
+        index = int(index)
+        frames = self.cache.frames(self.paths[index])
+        n_frames = len(frames)
+        if centre is None and self.placement == "centre":
+            centre = int(_torch_rng().integers(n_frames))
+        if centre is None:
+            (start,) = clip_starts(n_frames, self.spec, "random", rng=_torch_rng())
+            indices = clip_indices(n_frames, start, self.spec)
+            centre = min(start + (self.spec.frames // 2) * self.spec.stride, n_frames - 1)
+        else:
+            indices = centred_clip(n_frames, int(centre), self.spec)
+        return {
+            "clip": self._clip(frames, indices),
+            "label": self.labels[index],
+            "index": index,
+            "centre": centre,
+        }
+
+
+class VideoClips(_CachedClips):
+    """All `num_clips` evenly spread clips of each video; item = {clips (M,C,T,H,W), label, index}.
+
+    `eval_frames` (centre placement) limits them to the video's first frames (STFM: 300); None: all.
+    """
+
+    def __init__(self, *args, num_clips: int, eval_frames: int | None = None):
+        super().__init__(*args)
+        if num_clips < 1:
+            raise ConfigError(f"data.eval_clips must be >= 1, got {num_clips}")
+        if eval_frames is not None and eval_frames < 1:
+            raise ConfigError(f"data.eval_frames must be >= 1 or null, got {eval_frames}")
+        self.num_clips, self.eval_frames = num_clips, eval_frames
+
+    def clip_frame_indices(self, n_frames: int) -> list[np.ndarray]:
+        """The frame indices of each of the video's evaluation clips."""
+        if self.placement == "centre":
+            used = min(n_frames, self.eval_frames or n_frames)
+            centres = np.floor(np.linspace(0, used - 1, self.num_clips)).astype(int)
+            return [centred_clip(used, int(c), self.spec) for c in centres]
+        starts = clip_starts(n_frames, self.spec, "uniform", num_clips=self.num_clips)
+        return [clip_indices(n_frames, start, self.spec) for start in starts]
+
     def __getitem__(self, index: int) -> dict:
         frames = self.cache.frames(self.paths[index])
-        starts = clip_starts(len(frames), self.spec, "uniform", num_clips=self.num_clips)
-        clips = torch.stack([self._clip(frames, start) for start in starts])
+        clips = torch.stack([self._clip(frames, idx) for idx in self.clip_frame_indices(len(frames))])
         return {"clips": clips, "label": self.labels[index], "index": index}

@@ -9,9 +9,12 @@ from pathlib import Path
 import lightning as L
 from lightning.pytorch.callbacks import Callback
 
+from echolab.callbacks.keyframe_report import KeyframeReportWriter
 from echolab.callbacks.view_report import ViewReportWriter
 from echolab.data.datamodules import ViewDataModule, view_preprocess
+from echolab.data.keyframe_datamodule import KeyframeDataModule, keyframe_preprocess
 from echolab.errors import ConfigError
+from echolab.tasks.keyframe import KeyframeTask
 from echolab.tasks.view import ViewClassificationTask
 
 
@@ -32,6 +35,20 @@ def _view_module(cfg: dict, datamodule: ViewDataModule) -> ViewClassificationTas
         preprocess=view_preprocess(cfg["data"]),
         loss=cfg["task"]["loss"],
         label_smoothing=cfg["task"]["label_smoothing"],
+        fusion=cfg["task"]["fusion"],
+        prior_weight=cfg["task"]["prior_weight"],
+        kl_anneal_epochs=cfg["task"]["kl_anneal_epochs"],
+        calibration_bins=cfg["task"]["calibration_bins"],
+    )
+
+
+def _keyframe_module(cfg: dict, datamodule: KeyframeDataModule) -> KeyframeTask:
+    return KeyframeTask(
+        model=cfg["model"],
+        optim=cfg["optim"],
+        preprocess=keyframe_preprocess(cfg["data"]),
+        peaks=cfg["task"]["peaks"],
+        tolerance_s=cfg["task"]["tolerance_s"],
     )
 
 
@@ -42,6 +59,13 @@ RECIPES: dict[str, Recipe] = {
         module_class=ViewClassificationTask,
         report=ViewReportWriter,
         headline=("acc", "macro_f1", "macro_precision", "macro_recall"),
+    ),
+    "keyframe": Recipe(
+        datamodule=lambda cfg: KeyframeDataModule(cfg["data"]),
+        module=_keyframe_module,
+        module_class=KeyframeTask,
+        report=KeyframeReportWriter,
+        headline=("afd", "afd_ed", "afd_es", "detection_rate", "missed", "spurious"),
     ),
 }
 

@@ -1,0 +1,178 @@
+"""Training samplers for view classification; they run in the main process, so workers stay stateless.
+
+Every sampler draws from the same list of training items: each video once, plus `extra_copies`
+more of every video of a class (the STFM recipe's answer to class imbalance), times
+`clips_per_video`. They differ in how they draw:
+
+random:          the items in a new random order every epoch.
+class_balanced:  as many draws, with replacement, each class equally likely (TTESlowFast's
+                 sampling balance); within a class, items are equally likely.
+uncertainty:     the items in random order, each with the centre frame of its clip chosen from
+                 the video's segment bank (STFM's uncertainty-guided sampling, REFERENCE §1.4).
+
+The first two yield video indices (the dataset places the clip at random); the uncertainty
+sampler yields (video index, centre frame) pairs. Because a DataLoader asks its sampler for
+indices in the main process, lazily, batch after batch, bank updates made between training steps
+reach the clips drawn after them, even with persistent worker processes; a prefetched batch (at
+most num_workers × prefetch_factor ahead) was chosen with the bank as it was then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import Sampler
+
+from echolab.errors import ConfigError
+
+SAMPLERS = ("random", "class_balanced", "uncertainty")
+BANK_MODES = ("representative", "hard", "random")
+CENTRE_MODES = ("random", "middle")
+UNVISITED = -0.1  # a never-scored segment's bank value: below any certainty, above none
+
+
+def _seed() -> int:
+    # Drawn from torch's RNG, which seed_everything seeds, so runs are reproducible under `seed=`.
+    return int(torch.randint(2**62, ()))
+
+
+def training_items(
+    labels: Sequence[int], classes: Sequence[str], extra_copies: dict | None, clips_per_video: int = 1
+) -> list[int]:
+    """Video indices to train on per epoch: each video 1 + extra_copies[its class] times, × clips_per_video."""
+    extra_copies = dict(extra_copies or {})
+    unknown = sorted(set(extra_copies) - set(classes))
+    if unknown:
+        raise ConfigError(
+            f"data.extra_copies names unknown class(es) {', '.join(unknown)}; the classes are "
+            f"{', '.join(classes)}"
+        )
+    bad = {name: n for name, n in extra_copies.items() if not isinstance(n, int) or n < 0}
+    if bad:
+        raise ConfigError(f"data.extra_copies must map classes to integers >= 0, got {bad}")
+    if clips_per_video < 1:
+        raise ConfigError(f"data.clips_per_video must be >= 1, got {clips_per_video}")
+    copies = [1 + extra_copies.get(classes[label], 0) for label in labels]
+    return [video for video, n in enumerate(copies) for _ in range(n * clips_per_video)]
+
+
+class RandomItemSampler(Sampler[int]):
+    """The training items, reshuffled every epoch."""
+
+    def __init__(self, items: list[int]):
+        self.items = np.asarray(items, dtype=np.int64)
+        self.rng = np.random.default_rng(_seed())
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[int]:
+        yield from (int(v) for v in self.rng.permutation(self.items))
+
+
+class ClassBalancedSampler(Sampler[int]):
+    """len(items) draws with replacement; every class equally likely, items equally likely within a class."""
+
+    def __init__(self, items: list[int], labels: Sequence[int]):
+        self.items = np.asarray(items, dtype=np.int64)
+        item_labels = np.asarray(labels, dtype=np.int64)[self.items]
+        counts = np.bincount(item_labels)
+        weights = 1.0 / counts[item_labels]
+        self.probabilities = weights / weights.sum()
+        self.rng = np.random.default_rng(_seed())
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[int]:
+        drawn = self.rng.choice(self.items, size=len(self.items), replace=True, p=self.probabilities)
+        yield from (int(v) for v in drawn)
+
+
+class SegmentBankSampler(Sampler[tuple[int, int]]):
+    """STFM's uncertainty-guided segment sampling, owning one certainty bank per video.
+
+    Each video of n frames is cut into ceil(n / segment_frames) segments, each holding a certainty
+    initialised to −0.1 (never visited). For each item, with probability ε a random segment is taken
+    (explore), else the best one by `mode`: `representative` the most certain (the paper), `hard` the
+    least certain, `random` always a random one (ablation). The clip's centre is uniform inside the
+    segment (`centre="random"`) or its middle frame. After a training step, `update` stores c = 1 − u:
+    bank = c on a first visit, else momentum·bank + (1 − momentum)·c.
+    ε is `explore_epsilon` for the first `explore_epochs` epochs, then `epsilon` (set_epoch, which
+    Lightning calls before each training epoch).
+    """
+
+    def __init__(
+        self,
+        items: list[int],
+        lengths: Sequence[int],
+        *,
+        segment_frames: int = 20,
+        mode: str = "representative",
+        centre: str = "random",
+        explore_epochs: int = 5,
+        explore_epsilon: float = 1.0,
+        epsilon: float = 0.2,
+        momentum: float = 0.7,
+    ):
+        if mode not in BANK_MODES:
+            raise ConfigError(f"data.uncertainty.mode '{mode}' is unknown; choose one of {BANK_MODES}")
+        if centre not in CENTRE_MODES:
+            raise ConfigError(f"data.uncertainty.centre '{centre}' is unknown; choose one of {CENTRE_MODES}")
+        if segment_frames < 1:
+            raise ConfigError(f"data.uncertainty.segment_frames must be >= 1, got {segment_frames}")
+        for name, value in (
+            ("explore_epsilon", explore_epsilon),
+            ("epsilon", epsilon),
+            ("momentum", momentum),
+        ):
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(f"data.uncertainty.{name} must be in [0, 1], got {value}")
+        self.items = np.asarray(items, dtype=np.int64)
+        self.lengths = [int(n) for n in lengths]
+        self.segment_frames = segment_frames
+        self.mode, self.centre = mode, centre
+        self.explore_epochs, self.explore_epsilon = explore_epochs, explore_epsilon
+        self.momentum = momentum
+        self.epsilon = explore_epsilon if explore_epochs > 0 else epsilon
+        self.exploit_epsilon = epsilon
+        self.bank = [np.full(-(-n // segment_frames), UNVISITED) for n in self.lengths]
+        self.rng = np.random.default_rng(_seed())
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epsilon = self.explore_epsilon if epoch < self.explore_epochs else self.exploit_epsilon
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        for video in self.rng.permutation(self.items):
+            yield int(video), self.choose_centre(int(video))
+
+    def choose_segment(self, video: int) -> int:
+        bank = self.bank[video]
+        if self.mode == "random" or self.rng.random() < self.epsilon:
+            return int(self.rng.integers(len(bank)))
+        best = bank.max() if self.mode == "representative" else bank.min()
+        return int(self.rng.choice(np.flatnonzero(bank == best)))  # ties (all unvisited) at random
+
+    def choose_centre(self, video: int) -> int:
+        segment = self.choose_segment(video)
+        first = segment * self.segment_frames
+        last = min(first + self.segment_frames, self.lengths[video]) - 1
+        if self.centre == "middle":
+            return (first + last) // 2
+        return int(self.rng.integers(first, last + 1))
+
+    def update(self, videos: Sequence[int], centres: Sequence[int], uncertainties: Sequence[float]) -> None:
+        """Record the certainty 1 − u the model had on each trained clip, in its centre's segment."""
+        for video, centre, uncertainty in zip(videos, centres, uncertainties, strict=True):
+            bank = self.bank[int(video)]
+            segment = min(int(centre) // self.segment_frames, len(bank) - 1)
+            certainty = 1.0 - float(uncertainty)
+            if bank[segment] < 0:
+                bank[segment] = certainty
+            else:
+                bank[segment] = self.momentum * bank[segment] + (1.0 - self.momentum) * certainty
