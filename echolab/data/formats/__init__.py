@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import inspect
 
+from echolab.data.formats.camus import read_camus
 from echolab.data.formats.echonet_dynamic import read_echonet_dynamic
 from echolab.data.formats.ev9v import EV9V_CLASSES, read_ev9v
 from echolab.data.formats.manifest import read_manifest
 from echolab.data.records import DatasetIndex
 from echolab.errors import ConfigError, DatasetError
 
-_READERS = {"ev9v": read_ev9v, "echonet_dynamic": read_echonet_dynamic, "manifest": read_manifest}
+_READERS = {
+    "ev9v": read_ev9v,
+    "echonet_dynamic": read_echonet_dynamic,
+    "manifest": read_manifest,
+    "camus": read_camus,
+}
 FORMATS = tuple(_READERS)
 
 __all__ = ["EV9V_CLASSES", "FORMATS", "read_dataset", "read_echonet_dynamic", "read_ev9v", "read_manifest"]

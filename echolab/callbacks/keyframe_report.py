@@ -1,0 +1,95 @@
+"""After a keyframe test pass: predictions.csv, curves.npz, and curve plots for a few videos."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import lightning as L
+import numpy as np
+from lightning.pytorch.callbacks import Callback
+
+from echolab.plots import plt
+
+PREDICTION_COLUMNS = ("video", "fps", "frames", "true_ed", "true_es", "pred_ed", "pred_es")
+PLOTTED_VIDEOS = 4
+
+
+def frame_list(frames) -> str:
+    return ";".join(str(int(f)) for f in frames)
+
+
+def write_keyframe_predictions(path: Path, rows: list[dict]) -> Path:
+    """One row per video; frame lists are 0-based indices joined by ';' (true_* empty if unlabelled)."""
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(PREDICTION_COLUMNS)
+        for row in rows:
+            true = row.get("true") or {"ed": [], "es": []}
+            writer.writerow(
+                [
+                    row["video"],
+                    f"{row['fps']:g}" if row["fps"] else "",
+                    row["frames"],
+                    frame_list(true["ed"]),
+                    frame_list(true["es"]),
+                    frame_list(row["predicted"]["ed"]),
+                    frame_list(row["predicted"]["es"]),
+                ]
+            )
+    return path
+
+
+def write_curves(path: Path, rows: list[dict]) -> Path:
+    """`<video>`: (frames, 2) predicted ED/ES curves; `<video>/target`: the target curves if labelled."""
+    arrays = {row["video"]: np.asarray(row["curves"], dtype=np.float32) for row in rows}
+    arrays |= {f"{row['video']}/target": row["target"] for row in rows if row.get("target") is not None}
+    np.savez_compressed(path, **arrays)
+    return path
+
+
+def plot_keyframe_curves(row: dict, path: Path) -> Path:
+    """Predicted curves with true keyframes (dashed) and predicted keyframes (markers)."""
+    curves = np.asarray(row["curves"])
+    frames = np.arange(len(curves))
+    fig, ax = plt.subplots(figsize=(9, 3))
+    for column, (event, colour) in enumerate((("ed", "tab:red"), ("es", "tab:blue"))):
+        ax.plot(frames, curves[:, column], color=colour, label=f"{event.upper()} curve")
+        if row.get("target") is not None:
+            ax.plot(frames, row["target"][:, column], color=colour, alpha=0.3, linewidth=3)
+        for true in (row.get("true") or {}).get(event, []):
+            ax.axvline(true, color=colour, linestyle="--", linewidth=1)
+        picked = row["predicted"][event]
+        ax.plot(
+            picked,
+            curves[picked, column],
+            "v",
+            color=colour,
+            markersize=8,
+            label=f"predicted {event.upper()}",
+        )
+    ax.set_xlabel("frame")
+    ax.set_ylim(-0.05, 1.1)
+    ax.set_title(f"{row['video']}: dashed = true keyframes, triangles = predicted, faint = target")
+    ax.legend(loc="upper right", fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+class KeyframeReportWriter(Callback):
+    def __init__(self, run_dir: Path):
+        self.run_dir = Path(run_dir)
+
+    def on_test_end(self, trainer: L.Trainer, module) -> None:
+        if not trainer.is_global_zero:
+            return
+        rows = module.test_rows
+        write_keyframe_predictions(self.run_dir / "predictions.csv", rows)
+        write_curves(self.run_dir / "curves.npz", rows)
+        plots = self.run_dir / "plots"
+        plots.mkdir(exist_ok=True)
+        for row in rows[:PLOTTED_VIDEOS]:
+            safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in row["video"])
+            plot_keyframe_curves(row, plots / f"curves_{safe}.png")

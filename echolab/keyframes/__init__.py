@@ -1,0 +1,1 @@
+"""Keyframe (ED/ES) inference pieces shared by training, evaluation, prediction and the benchmark."""

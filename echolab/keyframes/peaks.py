@@ -1,0 +1,89 @@
+"""Keyframes from predicted curves: local maxima at least a minimum time apart and prominent enough.
+
+Distances are set in seconds and turned into frames with the video's frame rate, so one setting
+suits a 30 fps and a 50 fps video alike (REFERENCE §2: tie the distance to the frame rate).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import find_peaks
+
+from echolab.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class PeakSettings:
+    min_distance_s: float = 0.25  # no two keyframes of one kind closer than this (a 240 bpm heart)
+    prominence: float = 0.1  # how far a peak must rise above its surroundings (curves span 0..1)
+    fallback_fps: float = 50.0  # frame rate assumed when a video's is 0 or unknown (EchoNet's is ~50)
+
+    def __post_init__(self):
+        if self.min_distance_s <= 0 or self.prominence < 0 or self.fallback_fps <= 0:
+            raise ConfigError(
+                "task.peaks needs min_distance_s > 0, prominence >= 0 and fallback_fps > 0, got "
+                f"{self.min_distance_s}, {self.prominence}, {self.fallback_fps}"
+            )
+
+
+def usable_fps(fps: float | None) -> float | None:
+    """The frame rate if it is a positive finite number, else None."""
+    return float(fps) if fps is not None and math.isfinite(fps) and fps > 0 else None
+
+
+def distance_frames(fps: float | None, settings: PeakSettings, *, name: str = "video") -> int:
+    """The minimum peak distance in frames at `fps`; warns and uses `fallback_fps` when fps is unusable."""
+    rate = usable_fps(fps)
+    if rate is None:
+        warnings.warn(
+            f"{name}: frame rate {fps!r} is unknown or not positive; peak picking assumes "
+            f"{settings.fallback_fps:g} fps (set task.peaks.fallback_fps to change this)",
+            stacklevel=2,
+        )
+        rate = settings.fallback_fps
+    return max(1, round(settings.min_distance_s * rate))
+
+
+def pick_peaks(
+    curve: np.ndarray, fps: float | None, settings: PeakSettings, *, sigma: float = 10.0, name: str = "video"
+) -> list[int]:
+    """0-based frame indices of the keyframes in one (T,) curve, in order.
+
+    scipy never reports a maximum on the first or last frame, yet events do fall there. A curve
+    that falls away from an edge has its event either on the edge or just outside the video; the
+    target curves are Gaussians of known width `sigma`, so the event's position follows from the
+    two edge values, and the edge counts as a keyframe when that position rounds to inside the video.
+    """
+    curve = np.asarray(curve, dtype=np.float64)
+    if curve.ndim != 1:
+        raise ValueError(f"pick_peaks expects a 1-D curve, got shape {curve.shape}")
+    if len(curve) == 0:
+        return []
+    floor = curve.min() - 1.0
+    padded = np.concatenate([[floor], curve, [floor]])
+    peaks, _ = find_peaks(
+        padded, distance=distance_frames(fps, settings, name=name), prominence=settings.prominence
+    )
+    frames = [int(p) - 1 for p in peaks]
+    last = len(curve) - 1
+    return [
+        f
+        for f in frames
+        if not (f == 0 and last > 0 and not _edge_event_inside(curve[0], curve[1], sigma))
+        and not (f == last and last > 0 and not _edge_event_inside(curve[last], curve[last - 1], sigma))
+    ]
+
+
+def _edge_event_inside(edge: float, neighbour: float, sigma: float) -> bool:
+    """Whether a Gaussian of width sigma through the edge and its neighbour peaks at most half a frame out.
+
+    With the edge at 0 and the neighbour at 1, ln(edge / neighbour) = (1 - 2 mu) / (2 sigma^2).
+    """
+    if edge <= 0 or neighbour <= 0:
+        return edge > neighbour
+    mu = 0.5 - sigma**2 * (math.log(edge) - math.log(neighbour))
+    return mu > -0.5

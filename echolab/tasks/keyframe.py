@@ -1,0 +1,172 @@
+"""ED/ES keyframe detection: per-frame curve regression on clips, sliding-window keyframes on videos.
+
+Training: MSE between the sigmoid outputs and the Gaussian target curves, over the frames the mask
+trusts (real frames; with single-beat labels, the annotated stretch). Validation, test and
+prediction: whole videos through `sliding_window_curves`, keyframes by `pick_peaks`, scored by
+`KeyframeMetrics` inside the annotated range (the whole video with labels="all").
+
+Test outputs, read by the report callback and notebooks:
+- `predictions.csv`, one row per video: video, fps, frames, true_ed, true_es, pred_ed, pred_es
+  (frame lists are 0-based indices joined by ';'; true_* empty when the video has no labels);
+- `curves.npz`: for each video name, a (frames, 2) float32 array of the predicted ED and ES curves
+  (and `<name>/target` for the target curves).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from echolab.data.keyframe_labels import KEYFRAME_CLASSES
+from echolab.errors import EcholabError
+from echolab.keyframes.peaks import PeakSettings, pick_peaks
+from echolab.keyframes.sliding_window import sliding_window_curves
+from echolab.metrics.keyframe import KeyframeMetrics
+from echolab.models import create_model
+from echolab.models.keyframe.base import KEYFRAME_OUTPUTS
+from echolab.tasks.base import EcholabTask
+from echolab.tasks.optim import configure_optimization
+
+
+def masked_mse(predicted: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean squared error over the (…, frames, 2) values whose frame is True in `mask` (…, frames)."""
+    weights = mask.to(predicted.dtype).unsqueeze(-1).expand_as(predicted)
+    return ((predicted - target) ** 2 * weights).sum() / weights.sum().clamp_min(1.0)
+
+
+class KeyframeTask(EcholabTask):
+    """Rebuildable from its checkpoint alone (every argument a plain value).
+
+    model:      `{"name": <registered keyframe model>, **its arguments}`
+    optim:      the experiment's `optim:` block
+    preprocess: size, cache_size, window, sigma, labels (see keyframe_preprocess)
+    peaks:      PeakSettings fields (min_distance_s, prominence, fallback_fps)
+    tolerance_s: how far (seconds) a predicted keyframe may be from a true one and still match it
+    """
+
+    def __init__(self, model: dict, optim: dict, preprocess: dict, peaks: dict, tolerance_s: float = 0.2):
+        super().__init__()
+        self.save_hyperparameters()
+        arguments = {k: v for k, v in model.items() if k != "name"}
+        self.model = create_model(model["name"], num_classes=KEYFRAME_OUTPUTS, **arguments)
+        self.peak_settings = PeakSettings(**peaks)
+        self.classes = list(KEYFRAME_CLASSES)
+        self.val_metrics = KeyframeMetrics()
+        self.test_metrics = KeyframeMetrics()
+        self.val_report: dict = {}
+        self.test_report: dict = {}
+        self.test_rows: list[dict] = []
+
+    def forward(self, clip: torch.Tensor) -> torch.Tensor:
+        return self.model(clip)
+
+    def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+        curves = self(batch["clip"]).float().sigmoid()
+        loss = masked_mse(curves, batch["target"], batch["mask"])
+        if not torch.isfinite(loss):
+            raise EcholabError(
+                f"training loss is {loss.item()} at epoch {self.current_epoch}, step {self.global_step}: "
+                "lower optim.lr, set trainer.gradient_clip_val, or check the inputs for NaN"
+            )
+        self.log("train/loss", loss, prog_bar=True, batch_size=len(curves))
+        return loss
+
+    def video_curves(self, batch: dict) -> torch.Tensor:
+        """(n_frames, 2) predicted curves of the one video in `batch`."""
+        return sliding_window_curves(
+            self.model, batch["video"], int(batch["n_frames"]), window=self.hparams.preprocess["window"]
+        )
+
+    def keyframes(self, curves: torch.Tensor, fps: float | None, name: str) -> dict[str, list[int]]:
+        values = curves.cpu().numpy()
+        sigma = self.hparams.preprocess["sigma"]
+        return {
+            event: pick_peaks(values[:, column], fps, self.peak_settings, sigma=sigma, name=name)
+            for column, event in enumerate(("ed", "es"))
+        }
+
+    def _judge(self, batch: dict, metrics: KeyframeMetrics, name: str) -> tuple[torch.Tensor, dict, dict]:
+        curves = self.video_curves(batch)
+        fps = _fps(batch["fps"])
+        predicted = self.keyframes(curves, fps, name)
+        record = self.trainer.datamodule.records(self._split)[int(batch["index"])]
+        true = {"ed": sorted(record.ed), "es": sorted(record.es)}
+        mask = batch["mask"]
+        if mask.any():
+            loss = masked_mse(curves, batch["target"], mask)
+            self.log(f"{self._split}/loss", loss, batch_size=1)
+            frames = torch.nonzero(mask).flatten()
+            rate = fps or self.peak_settings.fallback_fps
+            tolerance = self.hparams.tolerance_s * rate
+            # Single-beat labels: a keyframe within matching reach of the stretch still counts.
+            low, high = int(frames[0]), int(frames[-1])
+            if len(frames) < len(mask):
+                low, high = low - math.floor(tolerance), high + math.floor(tolerance)
+            metrics.update(true, predicted, fps=fps, tolerance=tolerance, frame_range=(low, high))
+        return curves, true, predicted
+
+    @property
+    def _split(self) -> str:
+        return "test" if self.trainer.testing else "val"
+
+    def validation_step(self, batch: dict, batch_idx: int) -> None:
+        self._judge(batch, self.val_metrics, f"val video {int(batch['index'])}")
+
+    def on_validation_epoch_end(self) -> None:
+        self.val_report = self._finish(self.val_metrics, "val")
+
+    def on_test_epoch_start(self) -> None:
+        self.test_rows = []
+
+    def test_step(self, batch: dict, batch_idx: int) -> None:
+        record = self.trainer.datamodule.records("test")[int(batch["index"])]
+        curves, true, predicted = self._judge(batch, self.test_metrics, record.name)
+        self.test_rows.append(
+            {
+                "index": int(batch["index"]),
+                "video": record.name,
+                "fps": _fps(batch["fps"]),
+                "frames": int(batch["n_frames"]),
+                "true": true,
+                "predicted": predicted,
+                "curves": curves.cpu().numpy(),
+                "target": batch["target"].cpu().numpy() if batch["mask"].any() else None,
+            }
+        )
+
+    def on_test_epoch_end(self) -> None:
+        self.test_report = self._finish(self.test_metrics, "test")
+
+    def _finish(self, metrics: KeyframeMetrics, split: str) -> dict:
+        values = metrics.compute()
+        metrics.reset()
+        shown = {k: v for k, v in values.items() if math.isfinite(v)}
+        self.log_dict({f"{split}/{k}": v for k, v in shown.items()}, prog_bar=False)
+        return values
+
+    def predict_step(self, batch: dict, batch_idx: int) -> dict:
+        curves = self.video_curves(batch)
+        fps = _fps(batch["fps"])
+        return {
+            "index": int(batch["index"]),
+            "fps": fps,
+            "curves": curves.cpu().numpy(),
+            "keyframes": self.keyframes(curves, fps, f"video {int(batch['index'])}"),
+        }
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["echolab_task"] = "keyframe"  # lets `echolab predict` pick the task from the file alone
+
+    def configure_optimizers(self):
+        return configure_optimization(
+            self.parameters(),
+            self.hparams.optim,
+            self.trainer.estimated_stepping_batches,
+            self.trainer.max_epochs,
+        )
+
+
+def _fps(value) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) and value > 0 else None
