@@ -2,6 +2,7 @@
 # Overrides: make train EXP=view_synthetic ARGS="optim.lr=3e-4 profile=smoke"
 
 EXP    ?= view_synthetic
+SUITE  ?= views_synthetic
 ARGS   ?=
 PYTHON ?= python3
 VENV   := .venv
@@ -9,11 +10,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 UV     := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 
-.PHONY: install train evaluate predict synth data-summary test test-all bench lint help
+.PHONY: install train evaluate predict synth data-summary test test-all bench compare lint help
 
 help:
 	@echo "make install | train [EXP= ARGS=] | evaluate EXP= CKPT= | predict CKPT= VIDEO= | synth FORMAT="
-	@echo "     data-summary EXP= | test | test-all | bench | lint"
+	@echo "     data-summary EXP= | test | test-all | bench | compare [SUITE= ARGS=] | lint"
 
 install: $(STAMP)
 
@@ -47,6 +48,9 @@ test-all: install
 
 bench: install
 	$(BIN)/echolab bench $(ARGS)
+
+compare: install
+	$(BIN)/echolab compare suite=$(SUITE) $(ARGS)
 
 lint: install
 	$(BIN)/ruff check echolab tests

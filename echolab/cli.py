@@ -1,4 +1,4 @@
-"""`echolab <command>`: train, evaluate, predict, synth, data-summary, config, bench.
+"""`echolab <command>`: train, evaluate, predict, synth, data-summary, config, bench, compare.
 
 Commands that take an experiment use `key=value` words, like the experiment YAMLs they override.
 """
@@ -20,6 +20,8 @@ USAGE = """echolab <command> ...
   data-summary  (exp=NAME | data=FRAGMENT) [key=value ...] [--json]   validate and count a dataset
   config        exp=NAME [key=value ...]            print the composed config
   bench         [--out PATH]                        speed benchmarks, written as JSON
+  sweep         NAME|FILE [--local --trials N] [key=value ...]   check a W&B sweep, or run it offline
+  compare       suite=NAME [--dry-run] [key=value ...]  train a suite under one budget, write a table
 
 overrides: key=value sets a key, +key=value adds one, ~key deletes one, group=option swaps a
 fragment (data=manifest, model=x3d), profile=smoke|cpu picks a profile.
@@ -128,6 +130,18 @@ def _bench(words: list[str]) -> int:
     return bench_main(words)
 
 
+def _compare(words: list[str]) -> int:
+    from echolab.compare import main as compare_main
+
+    return compare_main(words)
+
+
+def _sweep(words: list[str]) -> int:
+    from echolab.sweep.command import main as sweep_main
+
+    return sweep_main(words)
+
+
 COMMANDS = {
     "train": _train,
     "evaluate": _evaluate,
@@ -136,6 +150,8 @@ COMMANDS = {
     "data-summary": _data_summary,
     "config": _config,
     "bench": _bench,
+    "sweep": _sweep,
+    "compare": _compare,
 }
 
 
