@@ -4,17 +4,20 @@
 EXP    ?= view_synthetic
 SUITE  ?= views_synthetic
 ARGS   ?=
+SWEEP  ?= view_synthetic
+TRIALS ?= 2
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 UV     := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 
-.PHONY: install train evaluate predict synth data-summary test test-all bench compare lint help
+.PHONY: install train evaluate predict synth data-summary test test-all bench compare sweep sweep-local agent lint help
 
 help:
 	@echo "make install | train [EXP= ARGS=] | evaluate EXP= CKPT= | predict CKPT= VIDEO= | synth FORMAT="
 	@echo "     data-summary EXP= | test | test-all | bench | compare [SUITE= ARGS=] | lint"
+	@echo "     sweep SWEEP= | agent ID= | sweep-local SWEEP= TRIALS= [ARGS=]"
 
 install: $(STAMP)
 
@@ -51,6 +54,21 @@ bench: install
 
 compare: install
 	$(BIN)/echolab compare suite=$(SUITE) $(ARGS)
+
+# W&B sweeps (experiments/sweeps/NAME.yaml): `sweep` checks the file, creates the sweep on W&B (needs
+# `wandb login`) and prints the agent command; `agent` runs trials online, with .venv/bin on PATH for the
+# file's `echolab train` command; `sweep-local` runs the same file here with W&B's engine, no server.
+sweep: install
+	$(BIN)/echolab sweep $(SWEEP)
+	$(BIN)/wandb sweep experiments/sweeps/$(SWEEP).yaml 2>&1 | tee $(VENV)/sweep-$(SWEEP).log
+	@sed -n -e 's/\x1b\[[0-9;]*m//g' -e 's/.*wandb agent \([^ ]*\).*/run an agent with: make agent ID=\1/p' $(VENV)/sweep-$(SWEEP).log
+
+agent: install
+	@test -n "$(ID)" || (echo "usage: make agent ID=entity/project/sweep_id (printed by make sweep)" && exit 2)
+	PATH="$(CURDIR)/$(BIN):$$PATH" WANDB_MODE=online $(BIN)/wandb agent $(ID)
+
+sweep-local: install
+	$(BIN)/echolab sweep $(SWEEP) --local --trials $(TRIALS) $(ARGS)
 
 lint: install
 	$(BIN)/ruff check echolab tests
