@@ -1,0 +1,187 @@
+"""Training samplers: extra copies, class balance, and the uncertainty segment bank driving real workers."""
+
+from collections import Counter
+
+import numpy as np
+import pytest
+import torch
+from torch.utils.data import DataLoader
+
+from echolab.data.clips import ClipSpec, centred_clip
+from echolab.data.samplers import (
+    UNVISITED,
+    ClassBalancedSampler,
+    RandomItemSampler,
+    SegmentBankSampler,
+    training_items,
+)
+from echolab.data.view_datasets import TrainClips, VideoClips
+from echolab.errors import ConfigError
+
+CLASSES = ["A", "B", "C"]
+
+
+class FrameNumberCache:
+    """Stands in for FrameCache: every pixel of frame i holds i, so a clip shows which frames it took."""
+
+    def __init__(self, lengths: dict[str, int]):
+        self.lengths = lengths
+
+    def frames(self, path) -> np.ndarray:
+        n = self.lengths[str(path)]
+        return np.broadcast_to(np.arange(n, dtype=np.uint8)[:, None, None, None], (n, 2, 2, 3))
+
+
+def as_tensor(clip: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(clip))
+
+
+def frame_numbers(clip: torch.Tensor) -> list[int]:
+    return clip[:, 0, 0, 0].tolist()
+
+
+def test_extra_copies_repeat_each_video_of_a_class():
+    labels = [0, 1, 1, 2]
+    items = training_items(labels, CLASSES, {"B": 2, "C": 1}, clips_per_video=2)
+    assert Counter(items) == {0: 2, 1: 6, 2: 6, 3: 4}
+    assert training_items(labels, CLASSES, None) == [0, 1, 2, 3]
+
+
+def test_extra_copies_refuse_unknown_classes_and_negative_counts():
+    with pytest.raises(ConfigError, match="data.extra_copies names unknown class.*PPMLSA.*A, B, C"):
+        training_items([0], CLASSES, {"PPMLSA": 5})
+    with pytest.raises(ConfigError, match="integers >= 0"):
+        training_items([0], CLASSES, {"A": -1})
+
+
+def test_random_sampler_reshuffles_the_same_items():
+    torch.manual_seed(0)
+    sampler = RandomItemSampler([0, 1, 1, 2, 3, 3, 3])
+    first, second = list(sampler), list(sampler)
+    assert sorted(first) == sorted(second) == [0, 1, 1, 2, 3, 3, 3] and first != second
+
+
+def test_class_balanced_sampler_draws_every_class_equally_often():
+    torch.manual_seed(0)
+    labels = [0] * 90 + [1] * 9 + [2] * 1  # 90:9:1 imbalance
+    sampler = ClassBalancedSampler(list(range(100)), labels)
+    draws = [labels[v] for _ in range(60) for v in sampler]
+    shares = np.bincount(draws) / len(draws)
+    assert len(sampler) == 100 and np.allclose(shares, 1 / 3, atol=0.02)
+
+
+def bank_sampler(**kwargs) -> SegmentBankSampler:
+    options = dict(segment_frames=20, explore_epochs=0, epsilon=0.0) | kwargs
+    torch.manual_seed(0)
+    return SegmentBankSampler(options.pop("items", [0, 1]), options.pop("lengths", [100, 45]), **options)
+
+
+def test_bank_starts_unvisited_with_one_value_per_segment():
+    sampler = bank_sampler()
+    assert [len(b) for b in sampler.bank] == [5, 3]  # 45 frames: segments 0-19, 20-39, 40-44
+    assert all((b == UNVISITED).all() for b in sampler.bank)
+
+
+def test_bank_update_rule():
+    sampler = bank_sampler()
+    sampler.update([0], [25], [0.4])  # first visit: certainty 0.6 stored as it is
+    assert sampler.bank[0][1] == pytest.approx(0.6)
+    sampler.update([0], [39], [0.0])  # same segment again: 0.3 * 1.0 + 0.7 * 0.6
+    assert sampler.bank[0][1] == pytest.approx(0.72)
+    assert sampler.bank[0][0] == UNVISITED and (sampler.bank[1] == UNVISITED).all()
+
+
+@pytest.mark.parametrize(("mode", "segment"), [("representative", 3), ("hard", 1)])
+def test_exploiting_picks_the_most_or_least_certain_segment(mode, segment):
+    sampler = bank_sampler(mode=mode)
+    for s, certainty in enumerate([0.5, 0.2, 0.6, 0.9, 0.4]):
+        sampler.update([0], [s * 20], [1 - certainty])
+    centres = [sampler.choose_centre(0) for _ in range(50)]
+    assert all(segment * 20 <= c < segment * 20 + 20 for c in centres)
+    assert len(set(centres)) > 5  # uniform inside the segment
+
+
+def test_middle_centre_and_short_last_segment():
+    sampler = bank_sampler(centre="middle", mode="hard")
+    sampler.update([1, 1], [0, 20], [0.1, 0.1])  # segment 2 (frames 40-44) stays least certain
+    assert {sampler.choose_centre(1) for _ in range(10)} == {42}
+
+
+def test_random_mode_and_exploration_ignore_the_bank():
+    for sampler in (bank_sampler(mode="random"), bank_sampler(epsilon=1.0)):
+        sampler.update([0], [70], [0.0])
+        segments = Counter(sampler.choose_centre(0) // 20 for _ in range(500))
+        assert set(segments) == {0, 1, 2, 3, 4} and min(segments.values()) > 60
+
+
+def test_epsilon_schedule_explores_then_exploits():
+    sampler = bank_sampler(explore_epochs=5, explore_epsilon=1.0, epsilon=0.2)
+    assert sampler.epsilon == 1.0
+    sampler.set_epoch(4)
+    assert sampler.epsilon == 1.0
+    sampler.set_epoch(5)
+    assert sampler.epsilon == 0.2
+
+
+def test_bad_bank_options_name_the_key():
+    with pytest.raises(ConfigError, match="data.uncertainty.mode"):
+        bank_sampler(mode="easy")
+    with pytest.raises(ConfigError, match="data.uncertainty.epsilon"):
+        bank_sampler(epsilon=1.5)
+
+
+def test_train_clips_are_built_around_the_sampled_centre():
+    spec = ClipSpec(frames=5, stride=5)
+    dataset = TrainClips(["v"], [0], FrameNumberCache({"v": 40}), spec, as_tensor, "centre")
+    item = dataset[(0, 2)]
+    assert item["centre"] == 2 and frame_numbers(item["clip"]) == [0, 0, 2, 7, 12]  # clamped at the start
+    assert frame_numbers(dataset[(0, 38)]["clip"]) == centred_clip(40, 38, spec).tolist()
+
+
+def test_evaluation_centres_spread_over_the_first_frames():
+    spec = ClipSpec(frames=3, stride=5)
+    dataset = VideoClips(
+        ["v"], [0], FrameNumberCache({"v": 200}), spec, as_tensor, "centre", num_clips=4, eval_frames=31
+    )
+    clips = dataset[0]["clips"]
+    assert [frame_numbers(c)[1] for c in clips] == [0, 10, 20, 30]  # floor(linspace(0, 30, 4))
+    assert max(max(frame_numbers(c)) for c in clips) == 30  # clamped to the first 31 frames
+
+
+def test_persistent_workers_serve_the_segments_the_bank_chooses_between_batches():
+    """The bank lives in the main process; two persistent workers cut whatever centres it picks."""
+    videos = 8
+    lengths = {f"v{i}": 100 for i in range(videos)}
+    spec = ClipSpec(frames=3, stride=2)
+    dataset = TrainClips(list(lengths), [0] * videos, FrameNumberCache(lengths), spec, as_tensor, "centre")
+    torch.manual_seed(0)
+    sampler = SegmentBankSampler(
+        training_items([0] * videos, CLASSES, None, clips_per_video=4),
+        list(lengths.values()),
+        segment_frames=20,
+        explore_epochs=0,
+        epsilon=0.0,
+    )
+    loader = DataLoader(
+        dataset, batch_size=2, sampler=sampler, num_workers=2, persistent_workers=True, prefetch_factor=1
+    )
+    in_flight = 2 * 1  # num_workers x prefetch_factor batches may be chosen before an update lands
+
+    def served_segments(batch) -> list[int]:
+        middles = batch["clip"][:, 1, 0, 0, 0]  # the clip's middle frame number, read from its pixels
+        assert torch.equal(middles, batch["centre"])
+        return (middles // 20).tolist()
+
+    sampler.update(range(videos), [65] * videos, [0.1] * videos)  # segment 3 is the most certain
+    first_epoch = [served_segments(batch) for batch in loader]
+    assert len(first_epoch) == 16 and {s for batch in first_epoch for s in batch} == {3}
+    first_pids = [w.pid for w in loader._iterator._workers]
+
+    second_epoch = []
+    for step, batch in enumerate(loader):
+        second_epoch.append(served_segments(batch))
+        if step == 3:  # mid-epoch, as the callback does after a training step: segment 1 now wins
+            sampler.update(range(videos), [25] * videos, [0.01] * videos)
+    assert {s for batch in second_epoch[:4] for s in batch} == {3}
+    assert {s for batch in second_epoch[4 + in_flight :] for s in batch} == {1}
+    assert [w.pid for w in loader._iterator._workers] == first_pids  # the same two persistent workers
