@@ -10,8 +10,10 @@ from echolab.callbacks.view_report import write_view_predictions
 from echolab.data.datamodules import predict_loader
 from echolab.data.video import expand_video_inputs
 from echolab.errors import EcholabError
+from echolab.keyframes.predict import predict_keyframes
 from echolab.runs import create_run_dir
 from echolab.tasks.base import checkpoint_header
+from echolab.tasks.keyframe import KeyframeTask
 from echolab.tasks.recipes import RECIPES
 
 
@@ -40,6 +42,8 @@ def predict(
         raise EcholabError(f"{out} exists; choose another out= (echolab never overwrites outputs)")
     module = load_task(ckpt)
     paths = expand_video_inputs(video)
+    if isinstance(module, KeyframeTask):
+        return predict_keyframes(module, paths, out=out, runs_root=runs_root, cache_dir=cache_dir)
     loader = predict_loader(paths, module.hparams.preprocess, cache_dir, batch_size=batch_size)
     trainer = L.Trainer(
         accelerator="auto",

@@ -28,7 +28,17 @@ def _clip_loading(work: Path, videos: int, clips: int) -> dict:
     return bench_clip_loading(paths, spec=ClipSpec(16, 2), clips=clips, cache_dir=work / "cache")
 
 
-BENCHMARKS = {"clip_loading": _clip_loading}
+def _sliding_window(work: Path, videos: int, clips: int) -> dict:
+    from echolab.bench.sliding_window import bench_sliding_window
+    from echolab.data.synthetic import write_echonet
+
+    # The naive side costs 16 CNN passes per frame: a few videos are enough for a stable ratio.
+    root = write_echonet(work / "echonet-keyframes", videos=min(videos, 4), seed=1, progress=False)
+    paths = sorted((Path(root) / "Videos").glob("*.avi"))
+    return bench_sliding_window(paths, cache_dir=work / "cache")
+
+
+BENCHMARKS = {"clip_loading": _clip_loading, "sliding_window": _sliding_window}
 
 
 def main(words: list[str]) -> int:

@@ -53,28 +53,29 @@ def pick_peaks(
 ) -> list[int]:
     """0-based frame indices of the keyframes in one (T,) curve, in order.
 
-    scipy never reports a maximum on the first or last frame, yet events do fall there. A curve
-    that falls away from an edge has its event either on the edge or just outside the video; the
-    target curves are Gaussians of known width `sigma`, so the event's position follows from the
-    two edge values, and the edge counts as a keyframe when that position rounds to inside the video.
+    Events do fall on the first or last frame. A curve that falls away from an edge has its event
+    either on the edge or just outside the video; the target curves are Gaussians of known width
+    `sigma`, so the event's position follows from the two edge values, and the edge counts as a
+    keyframe when that position rounds to inside the video.
     """
     curve = np.asarray(curve, dtype=np.float64)
     if curve.ndim != 1:
         raise ValueError(f"pick_peaks expects a 1-D curve, got shape {curve.shape}")
     if len(curve) == 0:
         return []
-    floor = curve.min() - 1.0
-    padded = np.concatenate([[floor], curve, [floor]])
-    peaks, _ = find_peaks(
+    # What lies beyond the video is unknown: padding with the curve's minimum lets a peak near an
+    # edge (or on it) rise from the curve's lowest value there, as scipy's border rule cannot.
+    padded = np.concatenate([[curve.min()], curve, [curve.min()]])
+    found = find_peaks(
         padded, distance=distance_frames(fps, settings, name=name), prominence=settings.prominence
     )
-    frames = [int(p) - 1 for p in peaks]
+    peaks = [int(p) - 1 for p in found[0]]
     last = len(curve) - 1
     return [
-        f
-        for f in frames
-        if not (f == 0 and last > 0 and not _edge_event_inside(curve[0], curve[1], sigma))
-        and not (f == last and last > 0 and not _edge_event_inside(curve[last], curve[last - 1], sigma))
+        p
+        for p in peaks
+        if not (p == 0 < last and not _edge_event_inside(curve[0], curve[1], sigma))
+        and not (p == last > 0 and not _edge_event_inside(curve[last], curve[last - 1], sigma))
     ]
 
 

@@ -1,0 +1,68 @@
+"""Sliding-window keyframe inference: per-frame CNN features computed once and shared by every
+window, against running every 16-frame window through the whole model (16 CNN passes per frame).
+
+Both sides run the same seeded ResNet+VST in eval mode on the same videos, one right after the
+other; the benchmark reports the speed ratio and the largest difference between their curves.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import torch
+
+from echolab.data.cache import FrameCache
+from echolab.data.keyframe_datasets import CurveSettings, KeyframeVideos
+from echolab.data.keyframe_frames import KeyframeFrames
+from echolab.data.records import VideoRecord
+from echolab.data.transforms import ClipTransform
+from echolab.keyframes.sliding_window import sliding_window_curves
+from echolab.models import create_model
+
+# The CPU form of the keyframe_synthetic experiment's model.
+MODEL = {"name": "resnet_vst", "backbone": "resnet10t", "dim": 64, "heads": 4, "window": 8}
+
+
+def bench_sliding_window(
+    paths: list[Path], *, cache_dir, size: int = 64, window: int = 16, seed: int = 0
+) -> dict:
+    """Frames per second of both inference paths over `paths`, their ratio and max |difference|."""
+    frames = KeyframeFrames(FrameCache(cache_dir, size=size))
+    frames.ensure(paths)
+    records = [VideoRecord(name=p.stem, path=p, split="test", label=None) for p in paths]
+    videos = KeyframeVideos(
+        records,
+        frames,
+        ClipTransform(size, train=False, eval_resize_ratio=1.0),
+        window=window,
+        curves=CurveSettings(),
+    )
+    items = [videos[i] for i in range(len(videos))]
+    torch.manual_seed(seed)
+    arguments = {k: v for k, v in MODEL.items() if k != "name"}
+    model = create_model(MODEL["name"], num_classes=2, **arguments).eval()
+
+    timings, curves = {}, {}
+    for side, naive in (("shared_features", False), ("naive", True)):
+        started = time.perf_counter()
+        curves[side] = [
+            sliding_window_curves(model, item["video"], item["n_frames"], window=window, naive=naive)
+            for item in items
+        ]
+        timings[side] = time.perf_counter() - started
+    difference = max(
+        float((a - b).abs().max()) for a, b in zip(curves["shared_features"], curves["naive"], strict=True)
+    )
+    total_frames = sum(item["n_frames"] for item in items)
+    return {
+        "videos": len(items),
+        "frames": total_frames,
+        "window": window,
+        "size": size,
+        "model": MODEL["name"] + "/" + MODEL["backbone"],
+        "shared_features_frames_per_s": total_frames / timings["shared_features"],
+        "naive_frames_per_s": total_frames / timings["naive"],
+        "ratio": timings["naive"] / timings["shared_features"],
+        "max_abs_difference": difference,
+    }

@@ -1,0 +1,117 @@
+"""CAMUS NIfTI reader on tiny CAMUS-layout fixtures written here (no synthetic CAMUS writer exists)."""
+
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pytest
+
+from echolab.data.cache import FrameCache
+from echolab.data.formats import read_dataset
+from echolab.data.keyframe_frames import KeyframeFrames, read_nifti_sequence
+from echolab.errors import DatasetError, VideoReadError
+
+SPLIT_FILES = {
+    "train": "subgroup_training.txt",
+    "val": "subgroup_validation.txt",
+    "test": "subgroup_testing.txt",
+}
+
+
+def write_camus(root: Path, patients: dict[str, list[str]], *, frames: int = 12, size: int = 40) -> Path:
+    """A CAMUS NIfTI release in miniature: per patient and view a (H, W, T) half sequence that brightens
+    from ED (1-based frame 1) to ES (frame `frames`), Info_*.cfg files, and the three split files."""
+    (root / "database_split").mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for split, names in patients.items():
+        (root / "database_split" / SPLIT_FILES[split]).write_text("".join(f"{n}\n" for n in names))
+        for name in names:
+            folder = root / "database_nifti" / name
+            folder.mkdir(parents=True)
+            for view in ("2CH", "4CH"):
+                # Wider than tall (H=size, W=size+8) so a transposed read would show.
+                volume = rng.integers(0, 40, size=(size, size + 8, frames)).astype(np.uint8)
+                volume += (np.arange(frames) * 10).astype(np.uint8)[None, None, :]
+                nib.save(nib.Nifti1Image(volume, np.eye(4)), folder / f"{name}_{view}_half_sequence.nii.gz")
+                (folder / f"Info_{view}.cfg").write_text(
+                    f"ED: 1\nES: {frames}\nNbFrame: {frames}\nSex: F\nAge: 60\nImageQuality: Good\n"
+                    "EF: 55\nFrameRate: 25\n"
+                )
+    return root
+
+
+def tiny_camus(root: Path) -> Path:
+    return write_camus(
+        root,
+        {"train": ["patient0001", "patient0002"], "val": ["patient0003"], "test": ["patient0004"]},
+    )
+
+
+def test_reader_gives_zero_based_keyframes_views_and_splits(tmp_path):
+    index = read_dataset("camus", tiny_camus(tmp_path / "camus"))
+    assert index.classes == ["2CH", "4CH"]
+    assert [v.name for v in index.split("train")] == [
+        "patient0001_2CH",
+        "patient0001_4CH",
+        "patient0002_2CH",
+        "patient0002_4CH",
+    ]
+    assert len(index.split("val")) == len(index.split("test")) == 2
+    video = index.split("test")[1]
+    assert (video.ed, video.es, video.fps, video.label) == ((0,), (11,), 25.0, 1)
+    assert video.path.name == "patient0004_4CH_half_sequence.nii.gz"
+
+
+def test_nifti_frames_are_time_first_rgb_uint8(tmp_path):
+    index = read_dataset("camus", tiny_camus(tmp_path / "camus"))
+    frames = read_nifti_sequence(index.videos[0].path)
+    assert frames.shape == (12, 40, 48, 3) and frames.dtype == np.uint8
+    assert frames[-1].mean() > frames[0].mean()  # the fixture brightens from ED to ES
+    resized = KeyframeFrames(FrameCache(tmp_path / "cache", size=20)).frames(index.videos[0].path)
+    assert resized.shape == (12, 20, 24, 3)
+
+
+def test_missing_sequence_is_a_bad_video_naming_the_folder(tmp_path):
+    root = tiny_camus(tmp_path / "camus")
+    (root / "database_nifti" / "patient0003" / "patient0003_2CH_half_sequence.nii.gz").unlink()
+    with pytest.raises(DatasetError, match="patient0003.*lacks patient0003_2CH_half_sequence"):
+        read_dataset("camus", root)
+    with pytest.warns(UserWarning, match="leaving out 1 video"):
+        index = read_dataset("camus", root, skip_bad=True)
+    assert len(index.split("val")) == 1
+
+
+@pytest.mark.parametrize(
+    ("info", "message"),
+    [
+        ("ES: 12\nNbFrame: 12\n", "no ED line"),
+        ("ED: zero\nES: 12\n", "'zero' is not a frame number"),
+        ("ED: 0\nES: 12\n", "CAMUS frames count from 1"),
+        ("ED: 1\nES: 20\nNbFrame: 12\n", "beyond NbFrame 12"),
+        ("ED 1\n", "expected `Key: value`"),
+    ],
+)
+def test_bad_info_file_names_file_and_problem(tmp_path, info, message):
+    root = tiny_camus(tmp_path / "camus")
+    (root / "database_nifti" / "patient0001" / "Info_4CH.cfg").write_text(info)
+    with pytest.raises(DatasetError, match=message):
+        read_dataset("camus", root)
+
+
+def test_layout_errors(tmp_path):
+    with pytest.raises(DatasetError, match="does not exist"):
+        read_dataset("camus", tmp_path / "nowhere")
+    root = tiny_camus(tmp_path / "camus")
+    (root / "database_split" / "subgroup_testing.txt").unlink()
+    with pytest.raises(DatasetError, match="subgroup_testing.txt is missing"):
+        read_dataset("camus", root)
+    (root / "database_split" / "subgroup_testing.txt").write_text("patient0001\n")
+    with pytest.raises(DatasetError, match="patient0001 is also listed"):
+        read_dataset("camus", root)
+
+
+def test_unreadable_nifti_is_a_video_error(tmp_path):
+    broken = tmp_path / "broken.nii.gz"
+    broken.write_bytes(b"not a nifti file")
+    with pytest.raises(VideoReadError, match="broken.nii.gz: cannot read this NIfTI"):
+        read_nifti_sequence(broken)
