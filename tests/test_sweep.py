@@ -157,20 +157,20 @@ def test_failed_trial_is_reported_and_the_sweep_goes_on(tmp_path, monkeypatch, c
     spec = read_sweep(str(_write_sweep(tmp_path)))
     sweep_dir, trials = run_local_sweep(spec, trials=2, extra=[f"run.root={tmp_path / 'runs'}"])
     assert [t.state for t in trials] == ["failed", "failed"]
-    assert "FAILED (no metrics.json" in capsys.readouterr().out
+    assert "FAILED (optim.lr=" in capsys.readouterr().out
     assert (sweep_dir / "leaderboard.md").is_file()
 
 
 @pytest.mark.slow
 def test_two_trial_local_sweep_of_a_synthetic_twin_runs_to_the_end(tiny_ev9v, tmp_path):
-    """The bar: real `echolab train` trial processes, both on the leaderboard with their metric."""
+    """The bar: stfm_synthetic (twin of stfm_ev9v) as real `echolab train` processes, both ranked by val/acc."""
     runs = tmp_path / "runs"
     words = ["profile=smoke", f"data.root={tiny_ev9v}", "data.synthetic=null", f"run.root={runs}"]
     words += [f"data.cache_dir={tmp_path / 'cache'}", "trainer.limit_train_batches=1"]
-    command = [sys.executable, "-m", "echolab", "sweep", "view_synthetic", "--local", "--trials", "2", *words]
+    command = [sys.executable, "-m", "echolab", "sweep", "stfm_synthetic", "--local", "--trials", "2", *words]
     done = subprocess.run(command, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    (board,) = runs.glob("sweeps/view_synthetic/*/leaderboard.csv")
+    (board,) = runs.glob("sweeps/stfm_synthetic/*/leaderboard.csv")
     rows = [line.split(",") for line in board.read_text().splitlines()[1:]]
     assert sorted(row[1] for row in rows) == ["trial-01", "trial-02"]
     assert all(row[-3] == "finished" and 0.0 <= float(row[2]) <= 1.0 for row in rows)

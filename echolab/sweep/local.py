@@ -69,6 +69,7 @@ def _plain(value):
 
 
 def _as_sweep_run(trial: Trial, metric: str) -> SweepRun:
+    """A finished trial without the metric counts as the worst so far (W&B's own imputation)."""
     return SweepRun(
         name=trial.name,
         config={name: {"value": value} for name, value in trial.values.items()},
@@ -103,17 +104,17 @@ def run_trial(spec: SweepSpec, number: int, values: dict, extra: list[str], swee
     found = sorted(trial_root.glob("*/*/metrics.json"))
     run_dir = found[-1].parent if found else None
     metric = metric_value(json.loads(found[-1].read_text()), spec.metric) if found else None
-    state = "finished" if code == 0 and metric is not None else "failed"
+    state = "finished" if code == 0 and found else "failed"  # finished may still lack the metric (NaN)
     return Trial(number, values, state, metric, seconds, run_dir, log)
 
 
 def _report(trial: Trial, spec: SweepSpec) -> str:
     shown = ", ".join(f"{k}={v}" for k, v in trial.values.items())
     if trial.state == "finished":
-        return f"{trial.name}  {spec.metric}={trial.metric:.4f}  ({shown}; {trial.seconds:.0f} s)"
+        value = f"{trial.metric:.4f}" if trial.metric is not None else "undefined (null in metrics.json)"
+        return f"{trial.name}  {spec.metric}={value}  ({shown}; {trial.seconds:.0f} s)"
     tail = trial.log.read_text().splitlines()[-15:]
-    why = "metrics.json lacks the metric" if trial.run_dir else "no metrics.json"
-    return f"{trial.name}  FAILED ({why}; {shown}); last lines of {trial.log}:\n  " + "\n  ".join(tail)
+    return f"{trial.name}  FAILED ({shown}); last lines of {trial.log}:\n  " + "\n  ".join(tail)
 
 
 def run_local_sweep(spec: SweepSpec, trials: int, extra: list[str] = ()) -> tuple[Path, list[Trial]]:
