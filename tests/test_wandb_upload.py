@@ -13,7 +13,13 @@ from echolab.train import train
 def test_scalar_summary_keeps_only_the_numbers_of_each_report():
     reports = {
         "val": {"acc": 0.5, "loss": 1},
-        "test": {"acc": 0.25, "per_class": {"A": {"f1": 1.0}}, "confusion_matrix": [[1]], "flag": True},
+        "test": {
+            "acc": 0.25,
+            "afd": float("nan"),
+            "per_class": {"A": {"f1": 1.0}},
+            "confusion_matrix": [[1]],
+            "flag": True,
+        },
     }
     assert scalar_summary(reports) == {"val/acc": 0.5, "val/loss": 1.0, "test/acc": 0.25}
 

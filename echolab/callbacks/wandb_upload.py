@@ -14,6 +14,7 @@ Then it finishes the W&B run, so the next run in the same process (a notebook, t
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 import lightning as L
@@ -23,12 +24,13 @@ from echolab.loggers import wandb_logger
 
 
 def scalar_summary(reports: dict[str, dict]) -> dict[str, float]:
-    """`{"val": {"acc": 0.9, "per_class": {...}}}` -> `{"val/acc": 0.9}`: the numbers of each report."""
+    """`{"val": {"acc": 0.9, "per_class": {...}}}` -> `{"val/acc": 0.9}`: the finite numbers of each
+    report (an undefined metric, NaN, is left out as metrics.json leaves it null)."""
     return {
         f"{split}/{name}": float(value)
         for split, report in reports.items()
         for name, value in report.items()
-        if isinstance(value, int | float) and not isinstance(value, bool)
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
     }
 
 
