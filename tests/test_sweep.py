@@ -175,3 +175,38 @@ def test_two_trial_local_sweep_of_a_synthetic_twin_runs_to_the_end(tiny_ev9v, tm
     assert sorted(row[1] for row in rows) == ["trial-01", "trial-02"]
     assert all(row[-3] == "finished" and 0.0 <= float(row[2]) <= 1.0 for row in rows)
     assert all((Path(row[-1]) / "metrics.json").is_file() for row in rows)
+
+
+def test_cli_checks_a_sweep_and_says_how_to_run_it(capsys):
+    from echolab.cli import main
+
+    assert main(["sweep", "view_synthetic"]) == 0
+    out = capsys.readouterr().out
+    assert "OK (random search of experiment view_synthetic" in out
+    assert "make sweep SWEEP=view_synthetic" in out and "--local --trials N" in out
+
+
+def test_cli_local_sweep_needs_a_trial_count(capsys):
+    from echolab.cli import main
+
+    assert main(["sweep", "view_synthetic", "--local"]) == 2
+    assert "--trials N" in capsys.readouterr().err
+
+
+def test_trial_that_finishes_without_the_metric_is_ranked_last(tmp_path, monkeypatch):
+    """A keyframe run that matched nothing has afd null in metrics.json: finished, but unranked."""
+
+    def fake_train(command, stdout, **kwargs):
+        words = dict(w.split("=", 1) for w in command[4:])
+        run = Path(words["run.root"]) / words["exp"] / "run"
+        run.mkdir(parents=True)
+        acc = None if float(words["optim.lr"]) == 0.001 else 0.5
+        (run / "metrics.json").write_text(json.dumps({"val": {"acc": acc}}))
+        return 0
+
+    monkeypatch.setattr(subprocess, "call", fake_train)
+    spec = read_sweep(str(_write_sweep(tmp_path)))
+    sweep_dir, trials = run_local_sweep(spec, trials=2, extra=[f"run.root={tmp_path / 'runs'}"])
+    assert [(t.state, t.metric) for t in trials] == [("finished", None), ("finished", 0.5)]
+    rows = [line.split(",") for line in (sweep_dir / "leaderboard.csv").read_text().splitlines()[1:]]
+    assert [(row[0], row[1], row[2]) for row in rows] == [("1", "trial-02", "0.5000"), ("-", "trial-01", "")]
