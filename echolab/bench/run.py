@@ -38,7 +38,13 @@ def _sliding_window(work: Path, videos: int, clips: int) -> dict:
     return bench_sliding_window(paths, cache_dir=work / "cache")
 
 
-BENCHMARKS = {"clip_loading": _clip_loading, "sliding_window": _sliding_window}
+def _view_latency(work: Path, videos: int, clips: int) -> dict:
+    from echolab.bench.view_latency import bench_view_latency
+
+    return bench_view_latency()  # model inputs only: no videos or clips to draw
+
+
+BENCHMARKS = {"clip_loading": _clip_loading, "sliding_window": _sliding_window, "view_latency": _view_latency}
 
 
 def main(words: list[str]) -> int:
