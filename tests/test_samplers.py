@@ -50,6 +50,8 @@ def test_extra_copies_repeat_each_video_of_a_class():
 def test_extra_copies_refuse_unknown_classes_and_negative_counts():
     with pytest.raises(ConfigError, match="data.extra_copies names unknown class.*PPMLSA.*A, B, C"):
         training_items([0], CLASSES, {"PPMLSA": 5})
+    with pytest.raises(ConfigError, match="space after the colon"):
+        training_items([0], CLASSES, {"A:2": None})
     with pytest.raises(ConfigError, match="integers >= 0"):
         training_items([0], CLASSES, {"A": -1})
 

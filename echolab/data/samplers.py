@@ -45,9 +45,11 @@ def training_items(
     extra_copies = dict(extra_copies or {})
     unknown = sorted(set(extra_copies) - set(classes))
     if unknown:
+        # YAML reads {PPMLSA:2} (no space after the colon) as one key "PPMLSA:2".
+        hint = " Write {CLASS: n} with a space after the colon." if any(":" in k for k in unknown) else ""
         raise ConfigError(
             f"data.extra_copies names unknown class(es) {', '.join(unknown)}; the classes are "
-            f"{', '.join(classes)}"
+            f"{', '.join(classes)}.{hint}"
         )
     bad = {name: n for name, n in extra_copies.items() if not isinstance(n, int) or n < 0}
     if bad:
