@@ -80,6 +80,8 @@ def test_a_swept_key_given_again_on_the_command_line_is_refused(tmp_path):
     spec = read_sweep(str(_write_sweep(tmp_path)))
     with pytest.raises(ConfigError, match="optim.lr"):
         check_against_experiment(spec, ["optim.lr=0.5"])
+    with pytest.raises(ConfigError, match="names its experiment"):
+        check_against_experiment(spec, ["exp=stfm_synthetic"])
 
 
 def test_metric_names_are_paths_into_metrics_json():

@@ -131,6 +131,10 @@ def _plain(value):
 
 def check_against_experiment(spec: SweepSpec, extra: list[str] = ()) -> None:
     """Compose the experiment with each parameter's candidate values: an unknown key fails here, naming it."""
+    if any(w.startswith("exp=") for w in extra):
+        raise ConfigError(
+            f"{spec.path}: the sweep's command names its experiment ({spec.exp}); drop exp= here"
+        )
     overridden = {w.split("=", 1)[0].lstrip("+~") for w in extra} & set(spec.parameters)
     if overridden:
         raise ConfigError(
