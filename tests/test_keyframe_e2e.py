@@ -1,0 +1,102 @@
+"""Keyframe runs end to end: every keyframe experiment for one step, the run folder, evaluate, predict."""
+
+import csv
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from echolab.config import load_experiment
+from echolab.predict import predict
+from echolab.train import evaluate, train
+from tests.test_camus import tiny_camus
+from tests.test_keyframe_data import tiny_echonet  # noqa: F401  (a fixture)
+
+ONE_STEP = ["trainer.limit_train_batches=1", "trainer.limit_val_batches=2", "trainer.limit_test_batches=3"]
+KEYFRAME_EXPERIMENTS = [
+    "keyframe_synthetic",
+    "resnet_vst_echonet",
+    "resnet_lstm_echonet",
+    "cnn3d_lstm_echonet",
+    "resnet_vst_camus",
+]
+
+
+def overrides(tmp_path: Path, root: Path) -> list[str]:
+    return [
+        "profile=smoke",
+        f"data.root={root}",
+        f"run.root={tmp_path / 'runs'}",
+        f"data.cache_dir={tmp_path / 'cache'}",
+        "data.synthetic=null",
+        *ONE_STEP,
+    ]
+
+
+def run(exp: str, words: list[str]):
+    return train(load_experiment(exp, words), words)
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_echonet, tmp_path_factory):  # noqa: F811
+    """One smoke step of keyframe_synthetic; its run folder."""
+    tmp_path = tmp_path_factory.mktemp("kf-run")
+    return run("keyframe_synthetic", overrides(tmp_path, tiny_echonet)).run_dir
+
+
+@pytest.mark.parametrize("exp", KEYFRAME_EXPERIMENTS)
+def test_every_keyframe_experiment_runs_one_step(exp, tiny_echonet, tmp_path):  # noqa: F811
+    root = tiny_camus(tmp_path / "camus") if "camus" in exp else tiny_echonet
+    metrics = json.loads((run(exp, overrides(tmp_path, root)).run_dir / "metrics.json").read_text())
+    assert metrics["exp"] == exp and metrics["profile"] == "smoke"
+    assert {"afd_ed", "afd_es", "afd_ed_ms", "detection_rate", "missed", "spurious"} <= set(metrics["test"])
+    assert metrics["test"]["videos"] >= 1
+
+
+def test_run_folder_holds_predictions_curves_and_plots(trained):
+    metrics = json.loads((trained / "metrics.json").read_text())
+    rows = list(csv.DictReader(open(trained / "predictions.csv")))
+    assert list(rows[0]) == ["video", "fps", "frames", "true_ed", "true_es", "pred_ed", "pred_es"]
+    assert len(rows) == metrics["test"]["videos"]
+    curves = np.load(trained / "curves.npz")
+    for row in rows:
+        assert curves[row["video"]].shape == (int(row["frames"]), 2)
+        assert curves[f"{row['video']}/target"].shape == (int(row["frames"]), 2)
+        true_ed = [int(f) for f in row["true_ed"].split(";")]
+        assert all(0 <= f < int(row["frames"]) for f in true_ed) and row["fps"] == "50"
+    assert sorted(p.name for p in (trained / "plots").glob("curves_*.png")) == sorted(
+        f"curves_{row['video']}.png" for row in rows
+    )
+
+
+def test_evaluate_a_keyframe_checkpoint(trained, tiny_echonet, tmp_path):  # noqa: F811
+    words = overrides(tmp_path, tiny_echonet)
+    result = evaluate(
+        load_experiment("keyframe_synthetic", words), trained / "checkpoints" / "best.ckpt", words
+    )
+    assert json.loads((result.run_dir / "metrics.json").read_text())["test"]["videos"] >= 1
+    assert (result.run_dir / "predictions.csv").is_file()
+
+
+def test_predict_prints_keyframes_for_a_long_and_a_short_video(trained, tiny_echonet, tmp_path, capsys):  # noqa: F811
+    video = sorted((tiny_echonet / "Videos").glob("*.avi"))[0]
+    short = tmp_path / "short"  # 5 frames, fewer than one window, no frame rate (a frame folder)
+    short.mkdir()
+    for number in range(5):
+        cv2.imwrite(str(short / f"frame_{number:03d}.png"), np.full((40, 40, 3), 40 * number, np.uint8))
+    out = tmp_path / "out" / "predictions.csv"
+    with pytest.warns(UserWarning, match="frame rate .* unknown"):
+        predict(
+            trained / "checkpoints" / "best.ckpt",
+            [str(video), str(short)],
+            out=out,
+            cache_dir=tmp_path / "cache",
+        )
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith(f"{video.name}  ED [") and " ES [" in printed[0]
+    assert printed[1].startswith("short  ED [") and "frame rate unknown" in printed[1]
+    rows = list(csv.DictReader(open(out)))
+    assert [row["frames"] for row in rows][1] == "5" and rows[0]["fps"] == "50"
+    assert np.load(out.with_name("predictions_curves.npz"))[str(short)].shape == (5, 2)
