@@ -212,3 +212,21 @@ def test_trial_that_finishes_without_the_metric_is_ranked_last(tmp_path, monkeyp
     assert [(t.state, t.metric) for t in trials] == [("finished", None), ("finished", 0.5)]
     rows = [line.split(",") for line in (sweep_dir / "leaderboard.csv").read_text().splitlines()[1:]]
     assert [(row[0], row[1], row[2]) for row in rows] == [("1", "trial-02", "0.5000"), ("-", "trial-01", "")]
+
+
+def test_ctrl_c_keeps_the_leaderboard_of_the_finished_trials(tmp_path, monkeypatch):
+    def fake_train(command, stdout, **kwargs):
+        words = dict(w.split("=", 1) for w in command[4:])
+        if words["run.root"].endswith("trial-02"):
+            raise KeyboardInterrupt
+        run = Path(words["run.root"]) / words["exp"] / "run"
+        run.mkdir(parents=True)
+        (run / "metrics.json").write_text(json.dumps({"val": {"acc": 0.25}}))
+        return 0
+
+    monkeypatch.setattr(subprocess, "call", fake_train)
+    sweep_dir, trials = run_local_sweep(
+        read_sweep(str(_write_sweep(tmp_path))), trials=2, extra=[f"run.root={tmp_path / 'runs'}"]
+    )
+    assert [t.name for t in trials] == ["trial-01"]
+    assert (sweep_dir / "leaderboard.csv").read_text().splitlines()[1].startswith("1,trial-01,0.2500")

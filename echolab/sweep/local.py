@@ -131,13 +131,16 @@ def run_local_sweep(spec: SweepSpec, trials: int, extra: list[str] = ()) -> tupl
         print("note: early_terminate is for W&B's server; local trials run to the end")
 
     done: list[Trial] = []
-    for number in range(1, trials + 1):
-        values = propose(spec, done)
-        if values is None:
-            print(f"the grid is exhausted after {len(done)} trials")
-            break
-        done.append(run_trial(spec, number, values, extra, sweep_dir))
-        print(_report(done[-1], spec), flush=True)
+    try:
+        for number in range(1, trials + 1):
+            values = propose(spec, done)
+            if values is None:
+                print(f"the grid is exhausted after {len(done)} trials")
+                break
+            done.append(run_trial(spec, number, values, extra, sweep_dir))
+            print(_report(done[-1], spec), flush=True)
+    except KeyboardInterrupt:  # Ctrl-C stops the running trial; the finished ones still get their leaderboard
+        print(f"\ninterrupted after {len(done)} finished trials")
     board = write_leaderboard(sweep_dir, spec, done)
     print(f"\n{board.read_text()}\nleaderboard: {board} (and leaderboard.csv)")
     return sweep_dir, done
