@@ -91,6 +91,7 @@ class Row:
     run_dir: Path | None = None
     metrics: dict = field(default_factory=dict)
     values: dict = field(default_factory=dict)
+    load: float | None = None  # the machine's 1-minute load average when training ended
 
 
 def suite_path(name: str) -> Path:
@@ -173,6 +174,8 @@ def run_suite(suite: Suite, extra: list[str] = (), *, out_root: str | Path = "ru
             traceback.print_exc()
         else:
             row.status, row.run_dir, row.metrics = "trained", result.run_dir, result.metrics
+        # A wall-clock budget is only equal when the machine is equally busy; the table says how busy.
+        row.load = os.getloadavg()[0]
         rows.append(row)
         _write_tables(suite, rows, out, started, extra)  # a partial table survives an interrupted suite
 
@@ -260,6 +263,9 @@ def _write_tables(suite: Suite, rows: list[Row], out: Path, started: datetime, e
         "",
         format_table(suite, rows),
         "",
+        "Machine load (1-minute average) as each entry finished training: "
+        + ", ".join(f"{row.entry.name} {row.load:.1f}" for row in rows if row.load is not None),
+        "",
         *[f"- {c.name}: {_describe(c)}" for c in suite.columns],
         "",
     ]
@@ -280,6 +286,7 @@ def _write_tables(suite: Suite, rows: list[Row], out: Path, started: datetime, e
                 "run_dir": str(row.run_dir) if row.run_dir else None,
                 "epochs": row.metrics.get("epochs"),
                 "seconds": row.metrics.get("seconds"),
+                "load_1min": row.load,
                 "values": {
                     c.name: row.values.get(c.source if c.kind == "computed" else c.name)
                     for c in suite.columns

@@ -97,7 +97,7 @@ def test_smoke_suite_trains_every_entry_and_writes_the_table(tmp_path, smoke_ove
     assert [row["name"] for row in table["rows"]] == ["frame", "tsm"]
     assert table["columns"] == ["accuracy", "pair F1", "params (M)", "GFLOPs", "ms/video"]
     for row in table["rows"]:
-        assert row["status"] == "trained"
+        assert row["status"] == "trained" and row["load_1min"] >= 0
         run_dir = Path(row["run_dir"])
         assert run_dir.parent.parent == out / "runs"
         metrics = json.loads((run_dir / "metrics.json").read_text())
@@ -116,6 +116,7 @@ def test_smoke_suite_trains_every_entry_and_writes_the_table(tmp_path, smoke_ove
     assert "| model | experiment | accuracy | pair F1 | params (M) | GFLOPs | ms/video |" in markdown
     assert f"| frame | view_synthetic | {table['rows'][0]['values']['accuracy']:.3f} |" in markdown
     assert "Command: `echolab compare suite=suite profile=smoke" in markdown
+    assert "Machine load (1-minute average) as each entry finished training: frame " in markdown
 
     again = compare.run_suite(
         compare.load_suite(write_suite(tmp_path, entries=["view_synthetic"])),
