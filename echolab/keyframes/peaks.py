@@ -18,8 +18,8 @@ from echolab.errors import ConfigError
 
 @dataclass(frozen=True)
 class PeakSettings:
-    min_distance_s: float = 0.25  # no two keyframes of one kind closer than this (a 240 bpm heart)
-    prominence: float = 0.1  # how far a peak must rise above its surroundings (curves span 0..1)
+    min_distance_s: float = 0.3  # no two keyframes of one kind closer than this (a 200 bpm heart)
+    prominence: float = 0.2  # how far a peak must rise above its surroundings (curves span 0..1)
     fallback_fps: float = 50.0  # frame rate assumed when a video's is 0 or unknown (EchoNet's is ~50)
 
     def __post_init__(self):
