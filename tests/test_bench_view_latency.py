@@ -18,6 +18,7 @@ TINY = {
 def test_latency_of_each_model_per_video_and_the_ratio():
     result = bench_view_latency(TINY, size=32, clips_per_video=3, repeats=2, num_classes=4)
     assert (result["input_px"], result["clips_per_video"], result["repeats"]) == (32, 3, 2)
+    assert result["load_1min"]["before"] >= 0 and result["load_1min"]["after"] >= 0
     assert list(result["models"]) == ["stfm_tiny", "frame_tiny"] and result["ratio_base"] == "stfm_tiny"
     for label, measured in result["models"].items():
         assert len(measured["ms_per_video_all"]) == 2 and measured["ms_per_video"] > 0

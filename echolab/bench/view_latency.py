@@ -9,6 +9,7 @@ the other, a warm-up pass first, and the median of `repeats` passes is reported.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ def bench_view_latency(
 ) -> dict:
     """Milliseconds per video for each model, and each model's time over the first model's as `ratio`."""
     models = models or DEFAULT_MODELS
+    load_before = os.getloadavg()[0]
     results = {}
     for label, spec in models.items():
         torch.manual_seed(0)
@@ -76,6 +78,8 @@ def bench_view_latency(
         "repeats": repeats,
         "device": "cpu",
         "threads": torch.get_num_threads(),
+        # Other processes slow both sides alike but inflate the milliseconds: record how busy it was.
+        "load_1min": {"before": load_before, "after": os.getloadavg()[0]},
         "models": results,
         "ratio": {label: r["ms_per_video"] / results[first]["ms_per_video"] for label, r in results.items()},
         "ratio_base": first,
