@@ -49,7 +49,8 @@ def sliding_window_curves(
 
 def _windows_on_shared_features(model, video, starts, window, frame_batch, window_batch) -> torch.Tensor:
     used = int(starts[-1]) + window  # frames any window touches
-    frames = video[:, :used].transpose(0, 1)  # T, C, H, W
+    # (T, C, H, W), contiguous: convolutions on a transposed view take a much slower path.
+    frames = video[:, :used].transpose(0, 1).contiguous()
     features = torch.cat(
         [model.frame_features(frames[i : i + frame_batch]) for i in range(0, used, frame_batch)]
     )
