@@ -345,6 +345,28 @@ def test_tsm_sees_frame_order():
         assert not torch.allclose(forward, backward, atol=1e-5)  # a frame-wise CNN + mean would be equal
 
 
+def test_frame_differences_are_the_motion_between_frames():
+    from echolab.models.tsm import frame_differences
+
+    clip = torch.arange(2 * 4, dtype=torch.float32).view(1, 2, 4, 1, 1).expand(1, 2, 4, 3, 3)
+    differences = frame_differences(clip)
+    assert differences.shape == clip.shape
+    assert torch.equal(differences[:, :, 0], torch.zeros(1, 2, 3, 3))
+    assert torch.equal(differences[:, :, 1:], torch.ones(1, 2, 3, 3, 3))
+
+
+def test_tsm_with_frame_difference_takes_six_channels_and_sees_a_still_clip_as_still():
+    torch.manual_seed(0)
+    model = create_model("tsm", num_classes=3, backbone="resnet10t", frame_difference=True).eval()
+    assert model.backbone.conv1[0].in_channels == 6
+    still = torch.randn(1, 3, 1, 32, 32).expand(1, 3, 4, 32, 32)
+    moving = still.roll(2, dims=-1)
+    moving = torch.cat([still[:, :, :2], moving[:, :, 2:]], dim=2)
+    with torch.no_grad():
+        assert model(still).shape == (1, 3)
+        assert not torch.allclose(model(still), model(moving), atol=1e-5)
+
+
 def test_tsm_needs_a_resnet_backbone():
     with pytest.raises(ConfigError, match="not a ResNet"):
         create_model("tsm", num_classes=3, backbone="mobilenetv3_small_050")

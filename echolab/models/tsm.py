@@ -5,6 +5,10 @@ frame forward in time and another fraction one frame back (zeros enter at the cl
 frame's features mix with its neighbours' at the cost of a 2D CNN. Motion direction becomes a local
 pattern the convolutions can learn, which a CNN that pools each frame before fusing time (CNN-LSTM)
 struggles to recover.
+
+With `frame_difference`, every frame enters the network together with its difference from the
+previous frame (six input channels: the "RGB difference" modality of temporal segment networks), so
+motion is visible to the very first convolution instead of only after the first shift.
 """
 
 import torch
@@ -45,9 +49,12 @@ class TSM(nn.Module):
         pretrained: bool = False,
         dropout: float = 0.3,
         fold_div: int = 8,
+        frame_difference: bool = False,
     ):
         super().__init__()
-        self.backbone, num_features = create_backbone(backbone, pretrained)
+        self.frame_difference = frame_difference
+        in_chans = 6 if frame_difference else 3
+        self.backbone, num_features = create_backbone(backbone, pretrained, in_chans=in_chans)
         self.shifts = self._insert_shifts(backbone, fold_div)
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(num_features, num_classes)
@@ -66,9 +73,16 @@ class TSM(nn.Module):
         return shifts
 
     def forward(self, clip: torch.Tensor) -> torch.Tensor:
+        if self.frame_difference:
+            clip = torch.cat([clip, frame_differences(clip)], dim=1)
         batch, channels, frames, height, width = clip.shape
         for shift in self.shifts:
             shift.frames = frames
         images = clip.transpose(1, 2).reshape(batch * frames, channels, height, width)
         features = self.backbone(images).view(batch, frames, -1).mean(1)
         return self.classifier(self.dropout(features))
+
+
+def frame_differences(clip: torch.Tensor) -> torch.Tensor:
+    """(B, C, T, H, W) -> each frame minus the one before it; the first frame gets zeros."""
+    return torch.cat([torch.zeros_like(clip[:, :, :1]), clip[:, :, 1:] - clip[:, :, :-1]], dim=2)
