@@ -16,7 +16,9 @@ A suite is `experiments/suites/<name>.yaml` (or a path to one):
 Every entry's config is composed before anything trains, so a typo fails in seconds, not after an
 hour. The table goes to `runs/compare/<suite>/<stamp>/table.md` and `table.json` (a new folder per
 call); the entries' run folders sit inside it under `runs/`. Computed columns are measured after all
-entries have trained, one model right after another, so a busy machine affects them alike.
+entries have trained, one model right after another, so a busy machine affects them alike. A
+suite stopped part way (Ctrl-C, a deadline) keeps its partial table; `echolab compare finish=DIR`
+measures the entries it trained and marks the rest.
 """
 
 from __future__ import annotations
@@ -162,6 +164,9 @@ def run_suite(suite: Suite, extra: list[str] = (), *, out_root: str | Path = "ru
     planned = plan(suite, extra)
     out = create_run_dir(Path(out_root) / "compare", suite.name, subdirs=())
     started = datetime.now()
+    print(
+        f"compare {suite.name}: writing to {out}; if stopped, `echolab compare finish={out}` completes the table"
+    )
     rows = []
     for item in planned:
         row = Row(item["entry"])
@@ -179,6 +184,33 @@ def run_suite(suite: Suite, extra: list[str] = (), *, out_root: str | Path = "ru
         rows.append(row)
         _write_tables(suite, rows, out, started, extra)  # a partial table survives an interrupted suite
 
+    return _complete(suite, rows, out, started, extra)
+
+
+def finish_suite(out: str | Path) -> Path:
+    """Complete the table of an interrupted suite from the entries it trained (the rest are marked)."""
+    out = Path(out)
+    if not (out / "table.json").is_file():
+        raise ConfigError(f"{out} holds no table.json; pass the folder `echolab compare` printed")
+    table = json.loads((out / "table.json").read_text())
+    suite = load_suite(table["suite_file"])
+    recorded = {row["name"]: row for row in table["rows"]}
+    rows = []
+    for entry in suite.entries:
+        row = Row(entry, status="not trained: the suite was interrupted before it")
+        if entry.name in recorded:
+            saved = recorded[entry.name]
+            row.status, row.load = saved["status"], saved.get("load_1min")
+            if saved["run_dir"]:
+                row.run_dir = Path(saved["run_dir"])
+                row.metrics = json.loads((row.run_dir / "metrics.json").read_text())
+        rows.append(row)
+    extra = table.get("extra_overrides", table["command"].split()[3:])
+    return _complete(suite, rows, out, datetime.fromisoformat(table["started"]), extra)
+
+
+def _complete(suite: Suite, rows: list[Row], out: Path, started: datetime, extra: list[str]) -> Path:
+    """Fill every column of the trained rows and write the final table.md and table.json."""
     computed = {c.source for c in suite.columns if c.kind == "computed"}
     for row in rows:
         if row.status == "trained":
@@ -237,7 +269,7 @@ def format_table(suite: Suite, rows: list[Row]) -> str:
     header = ["model", "experiment", *[c.name for c in suite.columns]]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
-        if row.status.startswith("failed"):
+        if row.status != "trained":
             cells = [row.status] + [""] * (len(suite.columns) - 1)
         else:
             cells = [
@@ -274,6 +306,7 @@ def _write_tables(suite: Suite, rows: list[Row], out: Path, started: datetime, e
         "suite": suite.name,
         "suite_file": str(suite.path),
         "command": command,
+        "extra_overrides": list(extra),
         "budget_minutes": suite.budget_minutes,
         "started": started.isoformat(timespec="seconds"),
         "machine": machine,
@@ -396,15 +429,21 @@ def _positive_int(value) -> bool:
 
 
 def main(words: list[str]) -> int:
-    """`echolab compare suite=NAME [out=DIR] [--dry-run] [key=value ...]` (overrides go to every entry)."""
+    """`echolab compare suite=NAME [out=DIR] [--dry-run] [key=value ...]` (overrides go to every entry).
+
+    `echolab compare finish=DIR` completes the table of an interrupted suite from what it trained.
+    """
     dry_run = "--dry-run" in words
     picked, extra = {}, []
     for word in words:
         key, sep, value = word.partition("=")
-        if sep and key in ("suite", "out"):
+        if sep and key in ("suite", "out", "finish"):
             picked[key] = value
         elif word != "--dry-run":
             extra.append(word)
+    if picked.get("finish"):
+        out = finish_suite(picked["finish"])
+        return _exit_code(out)
     if not picked.get("suite"):
         raise ConfigError("`echolab compare` needs suite=NAME (a file in experiments/suites/ or a YAML path)")
     suite = load_suite(picked["suite"])
@@ -415,6 +454,9 @@ def main(words: list[str]) -> int:
             )
         print(f"compare {suite.name}: {len(suite.entries)} entries compose; nothing trained (--dry-run)")
         return 0
-    out = run_suite(suite, extra, out_root=picked.get("out", "runs"))
-    failed = json.loads((out / "table.json").read_text())["rows"]
-    return 1 if any(row["status"] != "trained" for row in failed) else 0
+    return _exit_code(run_suite(suite, extra, out_root=picked.get("out", "runs")))
+
+
+def _exit_code(out: Path) -> int:
+    rows = json.loads((out / "table.json").read_text())["rows"]
+    return 1 if any(row["status"] != "trained" for row in rows) else 0
