@@ -181,6 +181,7 @@ def run_suite(suite: Suite, extra: list[str] = (), *, out_root: str | Path = "ru
             row.status, row.run_dir, row.metrics = "trained", result.run_dir, result.metrics
         # A wall-clock budget is only equal when the machine is equally busy; the table says how busy.
         row.load = os.getloadavg()[0]
+        row.values = {c.name: _metric_value(row, c) for c in suite.columns if c.kind != "computed"}
         rows.append(row)
         _write_tables(suite, rows, out, started, extra)  # a partial table survives an interrupted suite
 

@@ -163,22 +163,28 @@ def test_cpu_latency_is_a_median_of_forward_passes():
     assert compare.cpu_ms_per_batch(model, (2, 3, 2, 4, 4), repeats=3) > 0
 
 
-def test_finish_completes_the_table_of_an_interrupted_suite(tmp_path, smoke_overrides, capsys):
+def test_finish_completes_the_table_of_an_interrupted_suite(tmp_path, smoke_overrides, monkeypatch):
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(compare, "measure_run", interrupted)
     path = write_suite(tmp_path, entries=["view_synthetic"])
-    out = compare.run_suite(compare.load_suite(path), [*smoke_overrides, *ONE_STEP], out_root=tmp_path / "o")
-    complete = json.loads((out / "table.json").read_text())
-    interrupted = complete | {"rows": [row | {"values": {}} for row in complete["rows"]]}
-    (out / "table.json").write_text(json.dumps(interrupted))
+    with pytest.raises(KeyboardInterrupt):
+        compare.run_suite(compare.load_suite(path), [*smoke_overrides, *ONE_STEP], out_root=tmp_path / "o")
+    (out,) = (tmp_path / "o" / "compare" / "suite").iterdir()
+    (partial,) = json.loads((out / "table.json").read_text())["rows"]
+    assert 0 <= partial["values"]["accuracy"] <= 1 and partial["values"]["params (M)"] is None
+    monkeypatch.undo()
     write_suite(tmp_path, entries=["view_synthetic", {"exp": "view_synthetic", "name": "second"}])
 
     assert cli_main(["compare", f"finish={out}"]) == 1  # one entry never trained
     rows = json.loads((out / "table.json").read_text())["rows"]
-    assert rows[0]["values"]["accuracy"] == complete["rows"][0]["values"]["accuracy"]
-    assert rows[0]["values"]["params (M)"] == complete["rows"][0]["values"]["params (M)"]
+    assert rows[0]["values"]["accuracy"] == partial["values"]["accuracy"]
+    assert rows[0]["values"]["params (M)"] > 0
     assert rows[1]["name"] == "second" and rows[1]["status"].startswith("not trained")
-    assert (
-        "| second | view_synthetic | not trained: the suite was interrupted" in (out / "table.md").read_text()
-    )
+    markdown = (out / "table.md").read_text()
+    assert "| second | view_synthetic | not trained: the suite was interrupted" in markdown
+    assert "Command: `echolab compare suite=suite profile=smoke" in markdown
 
 
 def test_finish_needs_a_suite_folder(tmp_path):
