@@ -25,9 +25,26 @@ MODEL = {"name": "resnet_vst", "backbone": "resnet10t", "dim": 64, "heads": 4, "
 
 
 def bench_sliding_window(
-    paths: list[Path], *, cache_dir, size: int = 64, window: int = 16, seed: int = 0
+    paths: list[Path], *, cache_dir, size: int = 64, window: int = 16, seed: int = 0, threads: int | None = 1
 ) -> dict:
-    """Frames per second of both inference paths over `paths`, their ratio and max |difference|."""
+    """Frames per second of both inference paths over `paths`, their ratio and max |difference|.
+
+    `threads` (None: torch's current setting) is fixed for both sides. One thread by default: the
+    ratio should count work saved, and on a busy machine multi-threaded small batches (the shared
+    side's) lose far more to waiting for cores than the naive side's large ones do.
+    """
+    previous = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        return _bench(paths, cache_dir=cache_dir, size=size, window=window, seed=seed) | {
+            "torch_threads": torch.get_num_threads()
+        }
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _bench(paths: list[Path], *, cache_dir, size: int, window: int, seed: int) -> dict:
     frames = KeyframeFrames(FrameCache(cache_dir, size=size))
     frames.ensure(paths)
     records = [VideoRecord(name=p.stem, path=p, split="test", label=None) for p in paths]
