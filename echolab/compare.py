@@ -296,9 +296,7 @@ def _write_tables(suite: Suite, rows: list[Row], out: Path, started: datetime, e
         "",
         format_table(suite, rows),
         "",
-        "Machine load (1-minute average) as each entry finished training: "
-        + ", ".join(f"{row.entry.name} {row.load:.1f}" for row in rows if row.load is not None),
-        "",
+        *_load_line(rows),
         *[f"- {c.name}: {_describe(c)}" for c in suite.columns],
         "",
     ]
@@ -330,6 +328,13 @@ def _write_tables(suite: Suite, rows: list[Row], out: Path, started: datetime, e
         ],
     }
     (out / "table.json").write_text(json.dumps(table, indent=2) + "\n")
+
+
+def _load_line(rows: list[Row]) -> list[str]:
+    loads = [f"{row.entry.name} {row.load:.1f}" for row in rows if row.load is not None]
+    if not loads:
+        return []
+    return ["Machine load (1-minute average) as each entry finished training: " + ", ".join(loads), ""]
 
 
 def _metric_value(row: Row, column: Column) -> float | None:
