@@ -21,7 +21,6 @@ USAGE = """echolab <command> ...
   config        exp=NAME [key=value ...]            print the composed config
   bench         [--out PATH]                        speed benchmarks, written as JSON
   sweep         NAME|FILE [--local --trials N] [key=value ...]   check a W&B sweep, or run it offline
-  sweep         NAME|FILE [--local --trials N] [key=value ...]   check a W&B sweep, or run it offline
   compare       suite=NAME [--dry-run] [key=value ...]  train a suite under one budget, write a table
 
 overrides: key=value sets a key, +key=value adds one, ~key deletes one, group=option swaps a
@@ -143,12 +142,6 @@ def _sweep(words: list[str]) -> int:
     return sweep_main(words)
 
 
-def _sweep(words: list[str]) -> int:
-    from echolab.sweep.command import main as sweep_main
-
-    return sweep_main(words)
-
-
 COMMANDS = {
     "train": _train,
     "evaluate": _evaluate,
@@ -157,7 +150,6 @@ COMMANDS = {
     "data-summary": _data_summary,
     "config": _config,
     "bench": _bench,
-    "sweep": _sweep,
     "sweep": _sweep,
     "compare": _compare,
 }
