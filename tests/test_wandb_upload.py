@@ -29,7 +29,13 @@ def test_read_table_turns_numeric_cells_into_numbers(tmp_path):
     path.write_text("file,label,confidence,correct\nv1,A4C,0.75,1\nv2,PLAX,0.5,\n")
     columns, rows = read_table(path)
     assert columns == ["file", "label", "confidence", "correct"]
-    assert rows == [["v1", "A4C", 0.75, 1.0], ["v2", "PLAX", 0.5, ""]]
+    assert rows == [["v1", "A4C", 0.75, 1.0], ["v2", "PLAX", 0.5, None]]
+
+
+def test_read_table_keeps_a_column_that_mixes_numbers_and_text_as_text(tmp_path):
+    path = tmp_path / "predictions.csv"
+    path.write_text("video,pred_ed\nv1,40\nv2,3;40\n")  # W&B refuses a column of numbers and text
+    assert read_table(path)[1] == [["v1", "40"], ["v2", "3;40"]]
 
 
 @pytest.fixture

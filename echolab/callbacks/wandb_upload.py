@@ -34,18 +34,21 @@ def scalar_summary(reports: dict[str, dict]) -> dict[str, float]:
     }
 
 
-def _cell(text: str) -> str | float:
-    """CSV cells as numbers where they are numbers, so W&B tables sort and plot them."""
+def _number(text: str) -> float | None:
     try:
         return float(text)
     except ValueError:
-        return text
+        return None
 
 
 def read_table(path: Path) -> tuple[list[str], list[list]]:
+    """A CSV's header and rows; a column becomes numbers only when every cell in it is one (W&B tables
+    refuse columns that mix numbers and text, e.g. keyframe lists `40` and `3;40`); empty cells of a
+    numeric column become None."""
     with path.open(newline="") as handle:
-        rows = list(csv.reader(handle))
-    return rows[0], [[_cell(cell) for cell in row] for row in rows[1:]]
+        header, *rows = list(csv.reader(handle))
+    numeric = [all(row[i] == "" or _number(row[i]) is not None for row in rows) for i in range(len(header))]
+    return header, [[_number(cell) if numeric[i] else cell for i, cell in enumerate(row)] for row in rows]
 
 
 class WandbUpload(Callback):
