@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import lightning as L
@@ -19,10 +18,10 @@ from echolab.data.samplers import (
     SegmentBankSampler,
     training_items,
 )
-from echolab.data.sources import ensure_dataset, open_dataset
+from echolab.data.sources import ensure_dataset, open_decoded_dataset
 from echolab.data.transforms import ClipTransform
 from echolab.data.view_datasets import TrainClips, VideoClips
-from echolab.errors import ConfigError, DatasetError, VideoReadError
+from echolab.errors import ConfigError, DatasetError
 
 
 def view_preprocess(data: dict) -> dict:
@@ -73,20 +72,7 @@ class ViewDataModule(L.LightningDataModule):
             self._load()
 
     def _load(self) -> None:
-        index = open_dataset(self.data)
-        try:
-            bad = self.cache.ensure([v.path for v in index.videos], skip_bad=self.data["skip_bad"])
-        except VideoReadError as err:
-            raise VideoReadError(f"{err} (or set data.skip_bad=true to leave such videos out)") from err
-        if bad:
-            unreadable = {b.path for b in bad}
-            warnings.warn(
-                f"skipping {len(bad)} unreadable videos (data.skip_bad=true): "
-                + "; ".join(f"{b.path}: {b.error}" for b in bad),
-                stacklevel=2,
-            )
-            index.videos = [v for v in index.videos if str(v.path) not in unreadable]
-            index.bad.extend(bad)
+        index = open_decoded_dataset(self.data, self.cache)
         unlabelled = [v.name for v in index.videos if v.label is None]
         if unlabelled:
             raise DatasetError(

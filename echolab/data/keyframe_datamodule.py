@@ -14,9 +14,9 @@ from echolab.data.keyframe_datasets import CurveSettings, KeyframeTrainClips, Ke
 from echolab.data.keyframe_frames import KeyframeFrames
 from echolab.data.keyframe_labels import KEYFRAME_CLASSES, LABEL_MODES
 from echolab.data.records import DatasetIndex, VideoRecord
-from echolab.data.sources import ensure_dataset, open_dataset
+from echolab.data.sources import ensure_dataset, open_decoded_dataset
 from echolab.data.transforms import ClipTransform
-from echolab.errors import ConfigError, DatasetError, VideoReadError
+from echolab.errors import ConfigError, DatasetError
 
 
 def keyframe_preprocess(data: dict) -> dict:
@@ -78,15 +78,7 @@ class KeyframeDataModule(L.LightningDataModule):
             self._load()
 
     def _load(self) -> None:
-        index = open_dataset(self.data)
-        try:
-            bad = self.frames.ensure([v.path for v in index.videos], skip_bad=self.data["skip_bad"])
-        except VideoReadError as err:
-            raise VideoReadError(f"{err} (or set data.skip_bad=true to leave such videos out)") from err
-        if bad:
-            unreadable = {b.path for b in bad}
-            warnings.warn(f"skipping {len(bad)} unreadable videos (data.skip_bad=true)", stacklevel=2)
-            index.videos = [v for v in index.videos if str(v.path) not in unreadable]
+        index = open_decoded_dataset(self.data, self.frames)
         for split in ("train", "val", "test"):
             videos = index.split(split)
             if not videos:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from pathlib import Path
 
 from echolab.data.formats import read_dataset
 from echolab.data.records import DatasetIndex
-from echolab.errors import ConfigError
+from echolab.errors import ConfigError, VideoReadError
 
 log = logging.getLogger(__name__)
 
@@ -81,3 +82,24 @@ def open_dataset(data: dict) -> DatasetIndex:
         skip_bad=data.get("skip_bad", False),
         **options,
     )
+
+
+def open_decoded_dataset(data: dict, frames) -> DatasetIndex:
+    """`open_dataset`, then every video decoded once into `frames` (anything with
+    `ensure(paths, skip_bad=)`); with `data.skip_bad`, unreadable videos are dropped with one warning that
+    names each of them and recorded in `index.bad`."""
+    index = open_dataset(data)
+    try:
+        bad = frames.ensure([v.path for v in index.videos], skip_bad=data["skip_bad"])
+    except VideoReadError as err:
+        raise VideoReadError(f"{err} (or set data.skip_bad=true to leave such videos out)") from err
+    if bad:
+        unreadable = {b.path for b in bad}
+        warnings.warn(
+            f"skipping {len(bad)} unreadable videos (data.skip_bad=true): "
+            + "; ".join(f"{b.path}: {b.error}" for b in bad),
+            stacklevel=2,
+        )
+        index.videos = [v for v in index.videos if str(v.path) not in unreadable]
+        index.bad.extend(bad)
+    return index
