@@ -2,6 +2,11 @@
 
 Distances are set in seconds and turned into frames with the video's frame rate, so one setting
 suits a 30 fps and a 50 fps video alike (REFERENCE §2: tie the distance to the frame rate).
+
+The target curves are Gaussians of width sigma (10 frames), so their tops are flat: one frame off
+the centre a Gaussian is 0.5 % lower, and a prediction's small wobble moves the argmax by several
+frames. `refine` (default) therefore places each keyframe at the centre of the Gaussian fitted to
+the curve within sigma / 2 of its argmax (a parabola through the log values), rounded to a frame.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ class PeakSettings:
     min_distance_s: float = 0.3  # no two keyframes of one kind closer than this (a 200 bpm heart)
     prominence: float = 0.2  # how far a peak must rise above its surroundings (curves span 0..1)
     fallback_fps: float = 50.0  # frame rate assumed when a video's is 0 or unknown (EchoNet's is ~50)
+    refine: bool = True  # centre of the Gaussian fitted to each peak's top instead of the argmax
 
     def __post_init__(self):
         if self.min_distance_s <= 0 or self.prominence < 0 or self.fallback_fps <= 0:
@@ -71,12 +77,33 @@ def pick_peaks(
     )
     peaks = [int(p) - 1 for p in found[0]]
     last = len(curve) - 1
-    return [
+    peaks = [
         p
         for p in peaks
         if not (p == 0 < last and not _edge_event_inside(curve[0], curve[1], sigma))
         and not (p == last > 0 and not _edge_event_inside(curve[last], curve[last - 1], sigma))
     ]
+    if settings.refine:
+        peaks = sorted({gaussian_centre(curve, p, sigma) for p in peaks})
+    return peaks
+
+
+def gaussian_centre(curve: np.ndarray, peak: int, sigma: float) -> int:
+    """The frame nearest the centre of a Gaussian fitted to `curve` within sigma / 2 of `peak`.
+
+    Within that reach a Gaussian stays above 88 % of its height, so the log values are well above
+    the curve's floor and a least-squares parabola through them is the Gaussian's exact shape. The
+    centre stays inside the fitted frames; a window that is not a maximum keeps the argmax.
+    """
+    reach = max(1, round(sigma / 2))
+    first, stop = max(0, peak - reach), min(len(curve), peak + reach + 1)
+    if stop - first < 3:
+        return peak
+    offsets = np.arange(first, stop) - peak
+    curvature, slope, _ = np.polyfit(offsets, np.log(np.clip(curve[first:stop], 1e-3, None)), 2)
+    if curvature >= 0:
+        return peak
+    return int(np.clip(round(peak - slope / (2 * curvature)), first, stop - 1))
 
 
 def _edge_event_inside(edge: float, neighbour: float, sigma: float) -> bool:
