@@ -1,4 +1,4 @@
-"""Optimizer + learning-rate schedule shared by every task: linear warm-up, then cosine, per step."""
+"""Optimizer + learning-rate schedule shared by every task: linear warm-up, then cosine or steps, per step."""
 
 from __future__ import annotations
 
@@ -28,16 +28,26 @@ def configure_optimization(params, optim: dict, total_steps: int, max_epochs: in
     optimizer = OPTIMIZERS[optim["name"]](params, optim)
     if optim.get("scheduler", "none") == "none":
         return {"optimizer": optimizer}
-    if optim["scheduler"] != "cosine":
-        raise ConfigError(f"optim.scheduler '{optim['scheduler']}' is unknown; choose cosine or none")
     total_steps = max(1, total_steps)
-    warmup = min(total_steps - 1, round(total_steps * optim.get("warmup_epochs", 0) / max(1, max_epochs)))
-    cosine = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, total_steps - warmup))
+    steps_per_epoch = total_steps / max(1, max_epochs)
+    warmup = min(total_steps - 1, round(steps_per_epoch * optim.get("warmup_epochs", 0)))
+    if optim["scheduler"] == "cosine":
+        decay = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, total_steps - warmup))
+    elif optim["scheduler"] == "multistep":
+        # Milestones are epochs from the start of training; SequentialLR restarts the count after warm-up.
+        milestones = [max(1, round(steps_per_epoch * epoch) - warmup) for epoch in optim.get("milestones", [])]
+        if not milestones:
+            raise ConfigError("optim.scheduler 'multistep' needs optim.milestones (epochs), e.g. [20, 27]")
+        decay = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, gamma=optim.get("gamma", 0.1))
+    else:
+        raise ConfigError(
+            f"optim.scheduler '{optim['scheduler']}' is unknown; choose cosine, multistep or none"
+        )
     if warmup > 0:
         linear = torch.optim.lr_scheduler.LinearLR(
             optimizer, start_factor=optim.get("warmup_start_factor", 0.1), total_iters=warmup
         )
-        schedule = torch.optim.lr_scheduler.SequentialLR(optimizer, [linear, cosine], milestones=[warmup])
+        schedule = torch.optim.lr_scheduler.SequentialLR(optimizer, [linear, decay], milestones=[warmup])
     else:
-        schedule = cosine
+        schedule = decay
     return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
