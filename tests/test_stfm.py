@@ -13,7 +13,6 @@ from echolab.config import load_experiment, to_plain
 from echolab.data.samplers import UNVISITED, SegmentBankSampler
 from echolab.errors import ConfigError
 from echolab.models import create_model
-from echolab.models.stfm import with_differences
 from echolab.tasks.recipes import recipe
 from echolab.train import train
 
@@ -46,19 +45,6 @@ def test_stem_ends_at_the_first_quarter_resolution_stage(backbone, stage, channe
     model = create_model("stfm", num_classes=2, backbone=backbone, lstm_hidden=8)
     assert model.stem_stage == stage
     assert model.frame_encoder[0][0].in_channels == channels
-
-
-def test_stem_differences_pair_each_frame_with_its_change_since_the_previous_one():
-    maps = torch.arange(2 * 3 * 1 * 1 * 1, dtype=torch.float32).reshape(2, 3, 1, 1, 1) ** 2
-    paired = with_differences(maps)
-    assert paired.shape == (6, 2, 1, 1)
-    assert paired[:3, :, 0, 0].tolist() == [[0.0, 0.0], [1.0, 1.0], [4.0, 3.0]]
-    assert paired[3:, 1, 0, 0].tolist() == [0.0, 7.0, 9.0]  # the second clip starts from zero again
-    model = stfm(stem_differences=True)
-    assert model.frame_encoder[0][0].in_channels == 2 * 64
-    still = torch.randn(1, 3, 1, 64, 64).expand(1, 3, 5, 64, 64)
-    with torch.no_grad():
-        assert model(still).shape == (1, 3)
 
 
 def test_bad_stem_stage_is_refused():

@@ -61,10 +61,6 @@ class STFM(nn.Module):
     stem's weights are the same module in both streams.
     `stem_stage` picks the stem's end by timm feature index (null: the first stage at 1/4 resolution).
     `temporal_stream: false` is the spatial-only ablation.
-    `stem_differences: true` (not in the paper) gives the temporal stream each frame's stem map
-    together with its difference from the previous frame's (zero for the first frame): the per-frame
-    encoder pools space away before the LSTM sees anything, so motion that is not in one frame's
-    appearance, such as which way a ring turns, otherwise has to survive that pooling.
     """
 
     def __init__(
@@ -77,7 +73,6 @@ class STFM(nn.Module):
         lstm_hidden: int = 512,
         lstm_layers: int = 2,
         embed_dim: int = 128,
-        stem_differences: bool = False,
     ):
         super().__init__()
         self.backbone, num_features = create_backbone(backbone, pretrained)
@@ -91,10 +86,9 @@ class STFM(nn.Module):
                 raise ConfigError(
                     f"stfm: stem_stage must be in 0..{stages - 1} for backbone {backbone}, got {stem_stage}"
                 )
-            self.stem_differences = stem_differences
             stem_channels = self.backbone.feature_info[self.stem_stage]["num_chs"]
             self.frame_encoder = nn.Sequential(
-                _conv_bn(stem_channels * (2 if stem_differences else 1), 32, 3, 2),
+                _conv_bn(stem_channels, 32, 3, 2),
                 nn.ReLU(inplace=True),
                 _ResidualBlock(32, 48),
                 _ResidualBlock(48, 64),
@@ -133,15 +127,7 @@ class STFM(nn.Module):
             (stem,) = self.backbone.forward_intermediates(
                 frames_as_images, indices=[self.stem_stage], intermediates_only=True, stop_early=True
             )
-            if self.stem_differences:
-                stem = with_differences(stem.reshape(batch, frames, *stem.shape[1:]))
             per_frame = self.frame_encoder(stem).reshape(batch, frames, -1)
             outputs, _ = self.lstm(per_frame)
             features.append(self.temporal(outputs[:, -1]))
         return self.head(torch.cat(features, dim=1))
-
-
-def with_differences(maps: torch.Tensor) -> torch.Tensor:
-    """(B, T, C, H, W) -> (B*T, 2C, H, W): each frame's map and its change since the previous frame."""
-    change = torch.cat([torch.zeros_like(maps[:, :1]), maps[:, 1:] - maps[:, :-1]], dim=1)
-    return torch.cat([maps, change], dim=2).flatten(0, 1)
