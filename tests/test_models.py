@@ -346,13 +346,13 @@ def test_tsm_sees_frame_order():
 
 
 def test_frame_differences_are_the_motion_between_frames():
-    from echolab.models.tsm import frame_differences
+    from echolab.models.backbones import with_frame_differences
 
     clip = torch.arange(2 * 4, dtype=torch.float32).view(1, 2, 4, 1, 1).expand(1, 2, 4, 3, 3)
-    differences = frame_differences(clip)
-    assert differences.shape == clip.shape
-    assert torch.equal(differences[:, :, 0], torch.zeros(1, 2, 3, 3))
-    assert torch.equal(differences[:, :, 1:], torch.ones(1, 2, 3, 3, 3))
+    paired = with_frame_differences(clip)
+    assert paired.shape == (1, 4, 4, 3, 3) and torch.equal(paired[:, :2], clip)
+    assert torch.equal(paired[:, 2:, 0], torch.zeros(1, 2, 3, 3))
+    assert torch.equal(paired[:, 2:, 1:], torch.ones(1, 2, 3, 3, 3))
 
 
 def test_tsm_with_frame_difference_takes_six_channels_and_sees_a_still_clip_as_still():

@@ -47,6 +47,19 @@ def test_stem_ends_at_the_first_quarter_resolution_stage(backbone, stage, channe
     assert model.frame_encoder[0][0].in_channels == channels
 
 
+def test_frame_difference_shows_the_spatial_stream_the_centre_frames_motion():
+    model = stfm(frame_difference=True, temporal_stream=False)
+    assert model.backbone.conv1[0].in_channels == 6
+    clip = torch.randn(1, 3, 5, 64, 64)
+    before_centre = clip.clone()
+    before_centre[:, :, 1] += 1.0  # only the centre frame's difference changes
+    after_centre = clip.clone()
+    after_centre[:, :, 3] += 1.0  # nothing the spatial stream sees changes
+    with torch.no_grad():
+        assert not torch.allclose(model(clip), model(before_centre))
+        assert torch.allclose(model(clip), model(after_centre))
+
+
 def test_bad_stem_stage_is_refused():
     with pytest.raises(ConfigError, match="stem_stage must be in 0..4"):
         create_model("stfm", num_classes=2, backbone="resnet10t", stem_stage=7)

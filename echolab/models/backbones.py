@@ -50,6 +50,13 @@ def encode_frames(backbone: nn.Module, clip: torch.Tensor) -> torch.Tensor:
     return backbone(frames_as_images).reshape(batch, frames, -1)
 
 
+def with_frame_differences(clip: torch.Tensor) -> torch.Tensor:
+    """(B, C, T, H, W) -> (B, 2C, T, H, W): each frame with its difference from the previous frame
+    (zeros for the first), the "RGB difference" modality of temporal segment networks."""
+    change = torch.cat([torch.zeros_like(clip[:, :, :1]), clip[:, :, 1:] - clip[:, :, :-1]], dim=2)
+    return torch.cat([clip, change], dim=1)
+
+
 def _has_fixed_input_size(timm_name: str) -> bool:
     pretrained_cfg = get_pretrained_cfg(timm_name)
     return bool(pretrained_cfg and pretrained_cfg.fixed_input_size)

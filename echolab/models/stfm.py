@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from echolab.errors import ConfigError
-from echolab.models.backbones import create_backbone
+from echolab.models.backbones import create_backbone, with_frame_differences
 from echolab.models.cnn_lstm import init_lstm_
 from echolab.models.registry import register_model
 
@@ -61,6 +61,9 @@ class STFM(nn.Module):
     stem's weights are the same module in both streams.
     `stem_stage` picks the stem's end by timm feature index (null: the first stage at 1/4 resolution).
     `temporal_stream: false` is the spatial-only ablation.
+    `frame_difference: true` (not in the paper) feeds every frame with its difference from the
+    previous clip frame (six input channels, as the TSM option), so both streams see motion at the
+    first convolution.
     """
 
     def __init__(
@@ -73,9 +76,11 @@ class STFM(nn.Module):
         lstm_hidden: int = 512,
         lstm_layers: int = 2,
         embed_dim: int = 128,
+        frame_difference: bool = False,
     ):
         super().__init__()
-        self.backbone, num_features = create_backbone(backbone, pretrained)
+        self.frame_difference = frame_difference
+        self.backbone, num_features = create_backbone(backbone, pretrained, in_chans=6 if frame_difference else 3)
         self.spatial = nn.Sequential(nn.Dropout(0.3), nn.Linear(num_features, embed_dim))
         self.temporal_stream = temporal_stream
         streams = 1
@@ -120,6 +125,8 @@ class STFM(nn.Module):
                     nn.init.zeros_(layer.bias)
 
     def forward(self, clip: torch.Tensor) -> torch.Tensor:
+        if self.frame_difference:
+            clip = with_frame_differences(clip)
         batch, channels, frames, height, width = clip.shape
         features = [self.spatial(self.backbone(clip[:, :, frames // 2]))]
         if self.temporal_stream:

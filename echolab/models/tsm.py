@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from echolab.errors import ConfigError
-from echolab.models.backbones import create_backbone
+from echolab.models.backbones import create_backbone, with_frame_differences
 from echolab.models.registry import register_model
 
 
@@ -74,7 +74,7 @@ class TSM(nn.Module):
 
     def forward(self, clip: torch.Tensor) -> torch.Tensor:
         if self.frame_difference:
-            clip = torch.cat([clip, frame_differences(clip)], dim=1)
+            clip = with_frame_differences(clip)
         batch, channels, frames, height, width = clip.shape
         for shift in self.shifts:
             shift.frames = frames
@@ -82,7 +82,3 @@ class TSM(nn.Module):
         features = self.backbone(images).view(batch, frames, -1).mean(1)
         return self.classifier(self.dropout(features))
 
-
-def frame_differences(clip: torch.Tensor) -> torch.Tensor:
-    """(B, C, T, H, W) -> each frame minus the one before it; the first frame gets zeros."""
-    return torch.cat([torch.zeros_like(clip[:, :, :1]), clip[:, :, 1:] - clip[:, :, :-1]], dim=2)
