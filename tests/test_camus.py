@@ -62,6 +62,15 @@ def test_reader_gives_zero_based_keyframes_views_and_splits(tmp_path):
     assert video.path.name == "patient0004_4CH_half_sequence.nii.gz"
 
 
+def test_data_classes_pick_the_views(tmp_path):
+    root = tiny_camus(tmp_path / "camus")
+    index = read_dataset("camus", root, classes=["4CH"])
+    assert index.classes == ["4CH"] and {v.name[-3:] for v in index.videos} == {"4CH"}
+    assert {v.label for v in index.videos} == {0}
+    with pytest.raises(DatasetError, match="data.classes has 3CH"):
+        read_dataset("camus", root, classes=["3CH"])
+
+
 def test_nifti_frames_are_time_first_rgb_uint8(tmp_path):
     index = read_dataset("camus", tiny_camus(tmp_path / "camus"))
     frames = read_nifti_sequence(index.videos[0].path)

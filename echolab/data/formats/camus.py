@@ -27,13 +27,15 @@ LAYOUT = """{root}/
   database_split/subgroup_{{training,validation,testing}}.txt   one patient name per line"""
 
 
-def read_camus(root, views: list[str] | None = None, skip_bad: bool = False) -> DatasetIndex:
-    """Index the CAMUS half sequences of `views` (default both 2CH and 4CH)."""
+def read_camus(root, classes: list[str] | None = None, skip_bad: bool = False) -> DatasetIndex:
+    """Index the CAMUS half sequences of the views in `classes` (default both 2CH and 4CH)."""
     root = Path(root).expanduser().absolute()
-    views = list(views) if views else list(CLASSES)
+    views = list(classes) if classes else list(CLASSES)
     unknown = [v for v in views if v not in CLASSES]
     if unknown:
-        raise DatasetError(f"CAMUS views are {', '.join(CLASSES)}; data.views has {', '.join(unknown)}")
+        raise DatasetError(
+            f"CAMUS views are {', '.join(CLASSES)}; data.classes has {', '.join(unknown)}"
+        )
     _check_layout(root)
     videos, bad = [], []
     for split, patients in _splits(root / "database_split").items():
@@ -52,14 +54,14 @@ def read_camus(root, views: list[str] | None = None, skip_bad: bool = False) -> 
                         name=f"{patient}_{view}",
                         path=sequence,
                         split=split,
-                        label=CLASSES.index(view),
+                        label=views.index(view),
                         fps=fps,
                         ed=(ed,),
                         es=(es,),
                     )
                 )
     settle_bad(bad, skip_bad=skip_bad, source=root)
-    return DatasetIndex(format="camus", root=root, classes=list(CLASSES), videos=videos, bad=bad)
+    return DatasetIndex(format="camus", root=root, classes=views, videos=videos, bad=bad)
 
 
 def _check_layout(root: Path) -> None:
