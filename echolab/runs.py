@@ -21,6 +21,31 @@ def create_run_dir(root: str | Path, exp: str, subdirs: tuple[str, ...] = ("chec
     return run_dir
 
 
+def checkout_root(start: Path | None = None) -> Path:
+    """The echolab checkout holding `start` (default: the working directory): run configs' relative
+    paths (data.root, run.root) are relative to it. Falls back to `start` outside a checkout."""
+    start = Path.cwd() if start is None else Path(start)
+    for folder in [start, *start.parents]:
+        if (folder / "experiments").is_dir():
+            return folder
+    return start
+
+
+def newest_run(root: Path, task: str) -> Path:
+    """The most recently written run folder under `root`/runs of `task` that has a predictions.csv."""
+    found = sorted(Path(root).glob("runs/*/*/predictions.csv"), key=lambda p: p.stat().st_mtime)
+    found = [
+        p.parent
+        for p in found
+        if yaml.safe_load((p.parent / "config.yaml").read_text())["task"]["name"] == task
+    ]
+    if not found:
+        raise FileNotFoundError(
+            f"no {task} run with predictions.csv under {Path(root) / 'runs'}; run `make train` first"
+        )
+    return found[-1]
+
+
 def write_config(run_dir: Path, config: dict, overrides: list[str]) -> None:
     (run_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     (run_dir / "overrides.txt").write_text("".join(f"{o}\n" for o in overrides))

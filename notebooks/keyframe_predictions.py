@@ -39,6 +39,7 @@ import numpy as np
 import yaml
 
 from echolab.metrics.keyframe import match_keyframes
+from echolab.runs import checkout_root, newest_run
 
 # %% tags=["parameters"]
 RUN_DIR = os.environ.get("ECHOLAB_RUN", "")  # a run folder of a keyframe experiment; "" = the newest one
@@ -46,34 +47,12 @@ MAX_VIDEOS = 4  # worst videos drawn as curves
 
 
 # %%
-def repo_root() -> Path:
-    """Relative paths in a run's config (data.root, run.root) are relative to the echolab checkout."""
-    for folder in [Path.cwd(), *Path.cwd().parents]:
-        if (folder / "experiments").is_dir():
-            return folder
-    return Path.cwd()
-
-
-def newest_run(root: Path, task: str) -> Path:
-    runs = sorted(root.glob("runs/*/*/predictions.csv"), key=lambda p: p.stat().st_mtime)
-    runs = [
-        p.parent
-        for p in runs
-        if yaml.safe_load((p.parent / "config.yaml").read_text())["task"]["name"] == task
-    ]
-    if not runs:
-        raise FileNotFoundError(
-            f"no {task} run with predictions.csv under {root / 'runs'}; run `make train` first"
-        )
-    return runs[-1]
-
-
 def frames(cell: str) -> list[int]:
     """predictions.csv joins frame indices with ';' (empty: none)."""
     return [int(f) for f in cell.split(";") if f]
 
 
-os.chdir(repo_root())
+os.chdir(checkout_root())
 run = Path(RUN_DIR) if RUN_DIR else newest_run(Path.cwd(), "keyframe")
 config = yaml.safe_load((run / "config.yaml").read_text())
 metrics = json.loads((run / "metrics.json").read_text())

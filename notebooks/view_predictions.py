@@ -39,6 +39,7 @@ import yaml
 
 from echolab.data.sources import open_dataset
 from echolab.data.video import read_video
+from echolab.runs import checkout_root, newest_run
 
 # %% tags=["parameters"]
 RUN_DIR = os.environ.get("ECHOLAB_RUN", "")  # a run folder of a view experiment; "" = the newest one
@@ -46,31 +47,7 @@ STRIP_FRAMES = 8  # frames shown per video strip
 MAX_STRIPS = 6  # videos shown per gallery
 
 # %%
-
-
-def repo_root() -> Path:
-    """Relative paths in a run's config (data.root, run.root) are relative to the echolab checkout."""
-    for folder in [Path.cwd(), *Path.cwd().parents]:
-        if (folder / "experiments").is_dir():
-            return folder
-    return Path.cwd()
-
-
-def newest_run(root: Path, task: str) -> Path:
-    runs = sorted(root.glob("runs/*/*/predictions.csv"), key=lambda p: p.stat().st_mtime)
-    runs = [
-        p.parent
-        for p in runs
-        if yaml.safe_load((p.parent / "config.yaml").read_text())["task"]["name"] == task
-    ]
-    if not runs:
-        raise FileNotFoundError(
-            f"no {task} run with predictions.csv under {root / 'runs'}; run `make train` first"
-        )
-    return runs[-1]
-
-
-os.chdir(repo_root())
+os.chdir(checkout_root())
 run = Path(RUN_DIR) if RUN_DIR else newest_run(Path.cwd(), "view")
 config = yaml.safe_load((run / "config.yaml").read_text())
 metrics = json.loads((run / "metrics.json").read_text())

@@ -80,7 +80,9 @@ class STFM(nn.Module):
     ):
         super().__init__()
         self.frame_difference = frame_difference
-        self.backbone, num_features = create_backbone(backbone, pretrained, in_chans=6 if frame_difference else 3)
+        self.backbone, num_features = create_backbone(
+            backbone, pretrained, in_chans=6 if frame_difference else 3
+        )
         self.spatial = nn.Sequential(nn.Dropout(0.3), nn.Linear(num_features, embed_dim))
         self.temporal_stream = temporal_stream
         streams = 1

@@ -81,4 +81,3 @@ class TSM(nn.Module):
         images = clip.transpose(1, 2).reshape(batch * frames, channels, height, width)
         features = self.backbone(images).view(batch, frames, -1).mean(1)
         return self.classifier(self.dropout(features))
-

@@ -35,7 +35,9 @@ def configure_optimization(params, optim: dict, total_steps: int, max_epochs: in
         decay = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, total_steps - warmup))
     elif optim["scheduler"] == "multistep":
         # Milestones are epochs from the start of training; SequentialLR restarts the count after warm-up.
-        milestones = [max(1, round(steps_per_epoch * epoch) - warmup) for epoch in optim.get("milestones", [])]
+        milestones = [
+            max(1, round(steps_per_epoch * epoch) - warmup) for epoch in optim.get("milestones", [])
+        ]
         if not milestones:
             raise ConfigError("optim.scheduler 'multistep' needs optim.milestones (epochs), e.g. [20, 27]")
         decay = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, gamma=optim.get("gamma", 0.1))

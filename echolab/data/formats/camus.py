@@ -33,9 +33,7 @@ def read_camus(root, classes: list[str] | None = None, skip_bad: bool = False) -
     views = list(classes) if classes else list(CLASSES)
     unknown = [v for v in views if v not in CLASSES]
     if unknown:
-        raise DatasetError(
-            f"CAMUS views are {', '.join(CLASSES)}; data.classes has {', '.join(unknown)}"
-        )
+        raise DatasetError(f"CAMUS views are {', '.join(CLASSES)}; data.classes has {', '.join(unknown)}")
     _check_layout(root)
     videos, bad = [], []
     for split, patients in _splits(root / "database_split").items():

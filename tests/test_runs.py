@@ -1,0 +1,40 @@
+"""Finding an echolab checkout and its newest run of a task (what the notebooks open by default)."""
+
+import os
+import time
+
+import pytest
+import yaml
+
+from echolab.runs import checkout_root, create_run_dir, newest_run
+
+
+def make_run(root, exp: str, task: str):
+    run = create_run_dir(root / "runs", exp)
+    (run / "config.yaml").write_text(yaml.safe_dump({"task": {"name": task}}))
+    (run / "predictions.csv").write_text("video\n")
+    return run
+
+
+def test_newest_run_of_the_task_is_found_and_other_tasks_are_ignored(tmp_path):
+    older = make_run(tmp_path, "view_synthetic", "view")
+    keyframe = make_run(tmp_path, "keyframe_synthetic", "keyframe")
+    newer = make_run(tmp_path, "stfm_synthetic", "view")
+    now = time.time()
+    for age, run in ((30, older), (20, newer), (10, keyframe)):
+        os.utime(run / "predictions.csv", (now - age, now - age))
+    assert newest_run(tmp_path, "view") == newer
+    assert newest_run(tmp_path, "keyframe") == keyframe
+
+
+def test_no_run_of_the_task_says_what_to_do(tmp_path):
+    make_run(tmp_path, "view_synthetic", "view")
+    with pytest.raises(FileNotFoundError, match="no keyframe run .* run `make train` first"):
+        newest_run(tmp_path, "keyframe")
+
+
+def test_checkout_root_is_the_folder_with_experiments(tmp_path):
+    (tmp_path / "experiments").mkdir()
+    (tmp_path / "notebooks" / "deep").mkdir(parents=True)
+    assert checkout_root(tmp_path / "notebooks" / "deep") == tmp_path
+    assert checkout_root(tmp_path.parent) == tmp_path.parent
