@@ -32,7 +32,7 @@ def test_multistep_warms_up_then_drops_tenfold_at_each_milestone_epoch():
 def test_cosine_decays_to_zero_after_warm_up():
     rates = learning_rates({**BASE, "scheduler": "cosine"}, 100, 10)
     assert rates[10] == pytest.approx(1.0) and rates[-1] < 0.01
-    assert all(a >= b for a, b in zip(rates[10:], rates[11:]))
+    assert all(a >= b for a, b in zip(rates[10:-1], rates[11:], strict=True))
 
 
 def test_unknown_scheduler_and_multistep_without_milestones_are_config_errors():
