@@ -19,6 +19,7 @@ import math
 import torch
 
 from echolab.data.keyframe_labels import KEYFRAME_CLASSES
+from echolab.distributed import gather_rows
 from echolab.errors import EcholabError
 from echolab.keyframes.peaks import PeakSettings, pick_peaks
 from echolab.keyframes.sliding_window import sliding_window_curves
@@ -137,6 +138,7 @@ class KeyframeTask(EcholabTask):
 
     def on_test_epoch_end(self) -> None:
         self.test_report = self._finish(self.test_metrics, "test")
+        self.test_rows = gather_rows(self.test_rows)
 
     def _finish(self, metrics: KeyframeMetrics, split: str) -> dict:
         values = metrics.compute()
