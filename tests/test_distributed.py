@@ -1,23 +1,14 @@
 """Per-video rows from two DDP processes (gloo on CPU) come back whole, once each, in order."""
 
-import os
-import socket
-
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
 from echolab.distributed import gather_rows
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _worker(rank: int, port: int, results) -> None:
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-    dist.init_process_group("gloo", rank=rank, world_size=2)
+def _worker(rank: int, rendezvous: str, results) -> None:
+    # A file rendezvous needs no free TCP port, which another test process could take first.
+    dist.init_process_group("gloo", init_method=f"file://{rendezvous}", rank=rank, world_size=2)
     try:
         # DistributedSampler's split of 5 videos over 2 processes: 0 2 4 | 1 3 0 (video 0 repeated)
         mine = [{"index": i, "video": f"v{i}", "rank": rank} for i in ((0, 2, 4), (1, 3, 0))[rank]]
@@ -26,9 +17,9 @@ def _worker(rank: int, port: int, results) -> None:
         dist.destroy_process_group()
 
 
-def test_rows_of_both_processes_are_gathered_once_each_in_index_order():
+def test_rows_of_both_processes_are_gathered_once_each_in_index_order(tmp_path):
     results = mp.Manager().dict()
-    mp.spawn(_worker, args=(_free_port(), results), nprocs=2, join=True)
+    mp.spawn(_worker, args=(str(tmp_path / "rendezvous"), results), nprocs=2, join=True)
     expected = [(i, f"v{i}") for i in range(5)]
     assert results[0] == expected and results[1] == expected
 
