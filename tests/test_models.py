@@ -257,7 +257,7 @@ def test_pretrained_without_network_fails_fast_with_the_fix(unreachable_hub):
         EcholabError, match=r"could not download pretrained weights for resnet10t.*pretrained=false"
     ):
         create_model("cnn_lstm", num_classes=NUM_CLASSES, backbone="resnet10t", pretrained=True)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 30  # a hang is endless; a loaded CI machine is only slow
     assert not hf_constants.HF_HUB_OFFLINE, "offline mode must be switched back after the attempt"
 
 
@@ -266,7 +266,7 @@ def test_unreachable_hub_is_detected_without_hanging(monkeypatch, silent_server)
     monkeypatch.setattr(hf_constants, "HF_HUB_ETAG_TIMEOUT", 1)
     started = time.monotonic()
     assert not pretrained_loading.hub_reachable()
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 8  # below huggingface_hub's own 10 s default
 
 
 def test_url_download_times_out_instead_of_hanging(monkeypatch, tmp_path, silent_server):
@@ -275,7 +275,7 @@ def test_url_download_times_out_instead_of_hanging(monkeypatch, tmp_path, silent
     started = time.monotonic()
     with pytest.raises(EcholabError, match="could not download pretrained weights for x3d_xs"):
         pretrained_loading.load_state_dict_from_url(f"{silent_server}/X3D_XS.pyth", "x3d_xs")
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 30  # torch.hub alone would wait forever
 
 
 def test_cached_timm_weights_load_without_network(unreachable_hub):
