@@ -1,5 +1,7 @@
 # Every target installs what it needs first (uv creates .venv/ from the committed uv.lock).
 # Overrides: make train EXP=view_synthetic ARGS="optim.lr=3e-4 profile=smoke"
+# ARGS is split into words by the shell (quotes inside it are honoured); a list written with spaces,
+# ARGS="data.classes=[A4C, PLHLA]", is joined back into one override by echolab itself.
 
 EXP    ?= view_synthetic
 SUITE  ?= views_synthetic
@@ -27,15 +29,16 @@ $(STAMP): pyproject.toml uv.lock
 	@touch $(STAMP)
 
 train: install
-	$(BIN)/echolab train exp=$(EXP) $(ARGS)
+	$(BIN)/echolab train "exp=$(EXP)" $(ARGS)
 
+# Without EXP= on the command line, evaluate uses the experiment stored in the checkpoint.
 evaluate: install
-	@test -n "$(CKPT)" || (echo "usage: make evaluate EXP=name CKPT=runs/.../checkpoints/best.ckpt" && exit 2)
-	$(BIN)/echolab evaluate exp=$(EXP) ckpt=$(CKPT) $(ARGS)
+	@test -n "$(CKPT)" || (echo "usage: make evaluate CKPT=runs/.../checkpoints/best.ckpt [EXP=name]" && exit 2)
+	$(BIN)/echolab evaluate $(if $(filter command line,$(origin EXP)),"exp=$(EXP)") "ckpt=$(CKPT)" $(ARGS)
 
 predict: install
 	@test -n "$(CKPT)" -a -n "$(VIDEO)" || (echo "usage: make predict CKPT=path/best.ckpt VIDEO=path" && exit 2)
-	$(BIN)/echolab predict ckpt=$(CKPT) video=$(VIDEO) $(ARGS)
+	$(BIN)/echolab predict "ckpt=$(CKPT)" "video=$(VIDEO)" $(ARGS)
 
 synth: install
 	$(BIN)/echolab synth $(or $(FORMAT),ev9v) $(ARGS)

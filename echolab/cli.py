@@ -8,13 +8,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 
 from echolab.errors import EcholabError
+
+STARTED = time.time()  # the command's own clock: the end-of-run summary reports its wall time
 
 USAGE = """echolab <command> ...
 
   train         exp=NAME [key=value ...]            train an experiment (experiments/NAME.yaml)
-  evaluate      exp=NAME ckpt=PATH [key=value ...]  judge a checkpoint on val and test
+  evaluate      ckpt=PATH [exp=NAME] [key=value ...] judge a checkpoint on val and test (exp: the stored one)
   predict       ckpt=PATH video=PATH [out=CSV]      predict videos (file, frame folder, folder, glob, [a,b])
   synth         FORMAT [--out DIR] ...              write a synthetic dataset (ev9v | echonet | manifest)
   data-summary  (exp=NAME | data=FRAGMENT) [key=value ...] [--json]   validate and count a dataset
@@ -40,6 +43,20 @@ def _split_words(words: list[str], special: tuple[str, ...]) -> tuple[dict[str, 
     return picked, overrides
 
 
+def _rejoin_lists(words: list[str]) -> list[str]:
+    """Join words the shell split inside a bracketed list (`data.classes=[A4C,` `PLHLA]`) back into one,
+    so `make train ARGS="data.classes=[A4C, PLHLA]"` means what it says."""
+    joined: list[str] = []
+    depth = 0
+    for word in words:
+        if depth > 0:
+            joined[-1] += " " + word
+        else:
+            joined.append(word)
+        depth += word.count("[") - word.count("]")
+    return joined
+
+
 def _require(picked: dict, name: str, command: str) -> str:
     if not picked.get(name):
         raise EcholabError(f"`echolab {command}` needs {name}=...; see `echolab --help`")
@@ -51,17 +68,22 @@ def _train(words: list[str]) -> int:
     from echolab.train import train
 
     picked, overrides = _split_words(words, ("exp",))
-    train(load_experiment(picked.get("exp", "view_synthetic"), overrides), overrides)
+    train(load_experiment(picked.get("exp", "view_synthetic"), overrides), overrides, started=STARTED)
     return 0
 
 
 def _evaluate(words: list[str]) -> int:
-    from echolab.config import load_experiment
+    from echolab.checkpoints import read_header, stored_experiment
+    from echolab.config import load_experiment, load_stored_experiment
     from echolab.train import evaluate
 
     picked, overrides = _split_words(words, ("exp", "ckpt"))
-    cfg = load_experiment(_require(picked, "exp", "evaluate"), overrides)
-    evaluate(cfg, _require(picked, "ckpt", "evaluate"), overrides)
+    ckpt = _require(picked, "ckpt", "evaluate")
+    if "exp" in picked:
+        cfg = load_experiment(picked["exp"], overrides)
+    else:
+        cfg = load_stored_experiment(stored_experiment(read_header(ckpt), ckpt), overrides)
+    evaluate(cfg, ckpt, overrides, started=STARTED)
     return 0
 
 
@@ -77,8 +99,8 @@ def _predict(words: list[str]) -> int:
     options = {k: picked[k] for k in ("out", "cache_dir", "runs_root") if k in picked}
     if "batch_size" in picked:
         options["batch_size"] = int(picked["batch_size"])
-    predict(_require(picked, "ckpt", "predict"), _require(picked, "video", "predict"), **options)
-    return 0
+    result = predict(_require(picked, "ckpt", "predict"), _require(picked, "video", "predict"), **options)
+    return 1 if result.failed else 0
 
 
 def _data_summary(words: list[str]) -> int:
@@ -160,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(USAGE)
         return 0
-    command, words = argv[0], argv[1:]
+    command, words = argv[0], _rejoin_lists(argv[1:])
     if command not in COMMANDS:
         print(f"echolab: unknown command '{command}'\n\n{USAGE}", file=sys.stderr)
         return 2

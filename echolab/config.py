@@ -148,10 +148,34 @@ def _key_exists(cfg: DictConfig, dotted: str) -> bool:
     return isinstance(parent, DictConfig) and leaf in parent
 
 
+# Sections whose keys reach code that checks them itself (the model registry checks a model's arguments,
+# Lightning the Trainer's, each writer its options; extra_copies is keyed by class name), so `+key=value`
+# may add a key there. Every other section is read as a fixed set of keys: an added key would be ignored.
+OPEN_SECTIONS = ("model", "trainer", "data.synthetic", "data.extra_copies")
+
+
+def _may_add(key: str) -> bool:
+    return any(key.startswith(f"{section}.") for section in OPEN_SECTIONS)
+
+
+def _closest_keys(cfg: DictConfig, key: str) -> str:
+    sections = {key.rsplit(".", n)[0] for n in range(1, key.count(".") + 1)}  # its own parents say nothing
+    close = difflib.get_close_matches(key, [k for k in _all_keys(cfg) if k not in sections], n=3, cutoff=0.5)
+    return f" Closest valid keys: {', '.join(close)}." if close else ""
+
+
 def _unknown_key_error(cfg: DictConfig, key: str, source: str) -> ConfigError:
-    close = difflib.get_close_matches(key, _all_keys(cfg), n=3, cutoff=0.5)
-    hint = f" Closest valid keys: {', '.join(close)}." if close else ""
-    return ConfigError(f"{source}: unknown config key '{key}'.{hint} Use +{key}=VALUE to add a new key.")
+    # `+` is suggested only where an added key is checked by the code that reads it.
+    adding = f" Use +{key}=VALUE to add a new key." if _may_add(key) else ""
+    return ConfigError(f"{source}: unknown config key '{key}'.{_closest_keys(cfg, key)}{adding}")
+
+
+def _refuse_addition(cfg: DictConfig, key: str, source: str) -> ConfigError:
+    hint = _closest_keys(cfg, key)
+    return ConfigError(
+        f"{source}: '{key}' cannot be added: its section is read as a fixed set of keys, so a new one "
+        f"would be ignored.{hint} New keys may be added only under {', '.join(OPEN_SECTIONS)}"
+    )
 
 
 def apply_overrides(cfg: DictConfig, overrides: list[str]) -> DictConfig:
@@ -173,6 +197,8 @@ def apply_overrides(cfg: DictConfig, overrides: list[str]) -> DictConfig:
         key = key.lstrip("+")
         if not adding and not _key_exists(cfg, key):
             raise _unknown_key_error(cfg, key, f"override '{item}'")
+        if adding and not _key_exists(cfg, key) and not _may_add(key):
+            raise _refuse_addition(cfg, key, f"override '{item}'")
         with _unlocked(cfg):
             OmegaConf.update(cfg, key, _parse_value(value), merge=False, force_add=True)
     return cfg
@@ -231,8 +257,19 @@ def compose(
         cfg = _merge_struct(cfg, OmegaConf.to_container(profiles[profile]), f"profile '{profile}'")
     cfg.profile = profile
     cfg.exp = name
+    _record_synthetic_home(cfg)
     OmegaConf.set_struct(cfg, True)
     return apply_overrides(cfg, key_overrides)
+
+
+def _record_synthetic_home(cfg: DictConfig) -> None:
+    """Pin where the experiment itself (with its profile) keeps its synthetic data, before any
+    command-line override: echolab generates data only there, so a mistyped data.root is an error,
+    not a folder to fill with synthetic videos (data/sources.py)."""
+    synthetic = OmegaConf.select(cfg, "data.synthetic")
+    if isinstance(synthetic, DictConfig):
+        synthetic.setdefault("root", cfg.data.root)
+        synthetic.setdefault("regenerate", False)
 
 
 def _without_keys_of_replaced_fragments(body: dict, fragments: DictConfig, swapped: set[str]) -> dict:
@@ -267,6 +304,18 @@ def load_experiment(exp: str, overrides: list[str] = ()) -> DictConfig:
     cfg = compose(defaults, body, profile, list(overrides), name=path.stem)
     _check_resolvable(cfg, str(path))
     return cfg
+
+
+def load_stored_experiment(stored: dict, overrides: list[str] = ()) -> DictConfig:
+    """The config a checkpoint was trained with (checkpoints.stored_experiment), plus key overrides."""
+    swaps = [o for o in overrides if _is_group_swap(o)]
+    if swaps:
+        raise ConfigError(
+            f"{', '.join(swaps)} swaps a fragment or profile, which needs the experiment file: pass exp=NAME"
+        )
+    cfg = OmegaConf.create(stored)
+    OmegaConf.set_struct(cfg, True)
+    return apply_overrides(cfg, list(overrides))
 
 
 def load_fragment(group: str, option: str, overrides: list[str] = ()) -> DictConfig:

@@ -30,17 +30,18 @@ def build_loggers(cfg: dict, run_dir: Path) -> list[Logger]:
     mode = wandb_mode(cfg["logger"])
     if mode != "disabled":
         wandb_cfg = cfg["logger"]["wandb"]
-        loggers.append(
-            WandbLogger(
-                project=wandb_cfg["project"],
-                entity=wandb_cfg["entity"],
-                name=f"{cfg['exp']}/{run_dir.name}",
-                save_dir=str(run_dir),
-                mode=mode,
-                tags=list(wandb_cfg["tags"]),
-                config=cfg,
-            )
+        wandb = WandbLogger(
+            project=wandb_cfg["project"],
+            entity=wandb_cfg["entity"],
+            name=f"{cfg['exp']}/{run_dir.name}",
+            save_dir=str(run_dir),
+            mode=mode,
+            tags=list(wandb_cfg["tags"]),
+            config=cfg,
         )
+        # Lightning passes `anonymous=None`, which W&B now warns has no effect; leave it out entirely.
+        wandb._wandb_init.pop("anonymous", None)
+        loggers.append(wandb)
     return loggers
 
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import lightning as L
 
 from echolab.callbacks.view_report import write_view_predictions
+from echolab.checkpoints import TASK_KEY, read_header
+from echolab.data.cache import FrameCache
 from echolab.data.datamodules import predict_loader
+from echolab.data.keyframe_frames import KeyframeFrames
+from echolab.data.records import BadVideo
 from echolab.data.video import expand_video_inputs
 from echolab.errors import EcholabError
 from echolab.keyframes.predict import predict_keyframes
 from echolab.runs import create_run_dir
-from echolab.tasks.base import checkpoint_header
 from echolab.tasks.keyframe import KeyframeTask
 from echolab.tasks.recipes import RECIPES
 
@@ -20,12 +24,23 @@ from echolab.tasks.recipes import RECIPES
 def load_task(ckpt: str | Path) -> L.LightningModule:
     """Rebuild any echolab task from its checkpoint alone."""
     path = Path(ckpt)
-    if not path.is_file():
-        raise EcholabError(f"checkpoint {path} does not exist; point ckpt= at a run's checkpoints/best.ckpt")
-    task = checkpoint_header(path).get("echolab_task")
+    task = read_header(path)[TASK_KEY]
     if task not in RECIPES:
-        raise EcholabError(f"{path} is not an echolab checkpoint (it names no known task: {task!r})")
+        raise EcholabError(f"{path} is a checkpoint of task {task!r}, which this echolab does not know")
     return RECIPES[task].module_class.load_from_checkpoint(path, map_location="cpu").eval()
+
+
+@dataclass(frozen=True)
+class PredictResult:
+    csv: Path  # predictions.csv of the videos that could be read
+    failed: list[BadVideo]  # the inputs that could not be read, with the reason
+
+
+def _readable(paths: list[Path], cache_dir, cache_size) -> tuple[list[Path], list[BadVideo]]:
+    """Decode every input once (into the frame cache), keeping those that fail apart."""
+    failed = KeyframeFrames(FrameCache(cache_dir, size=cache_size)).ensure(paths, skip_bad=True)
+    unreadable = {item.path for item in failed}
+    return [p for p in paths if str(p) not in unreadable], failed
 
 
 def predict(
@@ -36,14 +51,29 @@ def predict(
     runs_root: str | Path = "runs",
     cache_dir: str | Path = ".cache/frames",
     batch_size: int = 1,
-) -> Path:
-    """Predict every video `video` names; one printed line per video; returns the CSV's path."""
+) -> PredictResult:
+    """Predict every video `video` names, one printed line each; inputs that cannot be read are
+    listed at the end (the CLI then exits 1) and do not stop the others."""
     if out and Path(out).exists():
         raise EcholabError(f"{out} exists; choose another out= (echolab never overwrites outputs)")
     module = load_task(ckpt)
-    paths = expand_video_inputs(video)
+    paths, failed = _readable(expand_video_inputs(video), cache_dir, module.hparams.preprocess["cache_size"])
+    if not paths:
+        raise EcholabError(
+            "no input could be read:\n" + "\n".join(f"  {item.path}: {item.error}" for item in failed)
+        )
     if isinstance(module, KeyframeTask):
-        return predict_keyframes(module, paths, out=out, runs_root=runs_root, cache_dir=cache_dir)
+        csv_path = predict_keyframes(module, paths, out=out, runs_root=runs_root, cache_dir=cache_dir)
+    else:
+        csv_path = _predict_views(module, paths, out, runs_root, cache_dir, batch_size)
+    if failed:
+        print(f"{len(failed)} of {len(paths) + len(failed)} inputs could not be read:")
+        for item in failed:
+            print(f"  {item.path}: {item.error}")
+    return PredictResult(csv_path, failed)
+
+
+def _predict_views(module, paths: list[Path], out, runs_root, cache_dir, batch_size: int) -> Path:
     loader = predict_loader(paths, module.hparams.preprocess, cache_dir, batch_size=batch_size)
     trainer = L.Trainer(
         accelerator="auto",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -44,6 +45,37 @@ def newest_run(root: Path, task: str) -> Path:
             f"no {task} run with predictions.csv under {Path(root) / 'runs'}; run `make train` first"
         )
     return found[-1]
+
+
+def notebook_run(run_dir: str, task: str) -> Path:
+    """The run folder a notebook reads: `run_dir` (ECHOLAB_RUN or its parameter cell) or, when empty,
+    the newest run of `task`.
+
+    A kernel starts in the notebook's own folder, not where the user typed the command, so a relative
+    path is tried against the shell's working directory ($PWD), the kernel's, and the echolab
+    checkout of each; the error lists every place tried.
+    """
+    shell = Path(os.environ.get("PWD") or Path.cwd())
+    package_checkout = Path(__file__).resolve().parents[1]
+    bases = list(dict.fromkeys([shell, checkout_root(shell), Path.cwd(), checkout_root(), package_checkout]))
+    if run_dir:
+        given = Path(run_dir).expanduser()
+        tried = [given] if given.is_absolute() else [base / given for base in bases]
+        for folder in tried:
+            if (folder / "config.yaml").is_file():
+                return folder.resolve()
+        raise FileNotFoundError(
+            f"no run folder (with config.yaml) at {run_dir!r}; tried {', '.join(map(str, tried))}"
+        )
+    for base in bases:
+        try:
+            return newest_run(base, task)
+        except FileNotFoundError:
+            continue
+    raise FileNotFoundError(
+        f"no {task} run with predictions.csv under {', '.join(str(b / 'runs') for b in bases)}; "
+        "run `make train` first"
+    )
 
 
 def write_config(run_dir: Path, config: dict, overrides: list[str]) -> None:

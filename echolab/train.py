@@ -11,9 +11,12 @@ from omegaconf import DictConfig
 
 from echolab.callbacks.standard import build_callbacks
 from echolab.callbacks.wandb_upload import WandbUpload
+from echolab.checkpoints import StoreExperiment, check_against_experiment, read_header
 from echolab.config import to_plain
+from echolab.data.sources import describe_provenance
 from echolab.errors import ConfigError
 from echolab.loggers import build_loggers
+from echolab.quiet import silence_library_noise
 from echolab.runs import create_run_dir, format_summary, write_config, write_metrics
 from echolab.tasks.recipes import recipe
 
@@ -25,8 +28,9 @@ class RunResult:
 
 
 def _trainer(cfg: dict, run_dir: Path, callbacks: list) -> L.Trainer:
+    silence_library_noise()
     return L.Trainer(
-        **cfg["trainer"],
+        **({"enable_model_summary": False} | cfg["trainer"]),  # callbacks/standard.py's ModelLine instead
         logger=build_loggers(cfg, run_dir),
         callbacks=[*callbacks, WandbUpload(run_dir)],  # last: uploads what the report callback wrote
         default_root_dir=run_dir,
@@ -59,16 +63,28 @@ def _prepare(cfg: DictConfig, stage: str):
     return plain, entry, datamodule
 
 
-def train(cfg: DictConfig, overrides: list[str] = ()) -> RunResult:
-    """Fit the experiment, then judge its best checkpoint on validation and test; write the run folder."""
-    started = time.time()
+def _recorded(plain: dict, datamodule) -> dict:
+    """The config as config.yaml records it: plus whether the data was echolab-made synthetic data."""
+    return plain | {"data_source": datamodule.provenance}
+
+
+def _data_line(datamodule) -> dict[str, str]:
+    return {"data": f"{datamodule.index.root}: {describe_provenance(datamodule.provenance)}"}
+
+
+def train(cfg: DictConfig, overrides: list[str] = (), *, started: float | None = None) -> RunResult:
+    """Fit the experiment, then judge its best checkpoint on validation and test; write the run folder.
+
+    `started`: when the command began (the CLI's clock), so the summary's time is the command's.
+    """
+    started = time.time() if started is None else started
     plain, entry, datamodule = _prepare(cfg, "fit")
     module = entry.module(plain, datamodule)
 
     run_dir = create_run_dir(plain["run"]["root"], plain["exp"])
-    write_config(run_dir, plain, list(overrides))
+    write_config(run_dir, _recorded(plain, datamodule), list(overrides))
     callbacks, checkpoint = build_callbacks(plain, run_dir)
-    trainer = _trainer(plain, run_dir, callbacks + [entry.report(run_dir)])
+    trainer = _trainer(plain, run_dir, callbacks + [StoreExperiment(plain), entry.report(run_dir)])
     trainer.fit(module, datamodule=datamodule)
 
     best = checkpoint.best_model_path or checkpoint.last_model_path
@@ -78,25 +94,35 @@ def train(cfg: DictConfig, overrides: list[str] = ()) -> RunResult:
         "profile": plain["profile"],
         "checkpoint": best,
         "epochs": trainer.current_epoch,
+        "data_source": datamodule.provenance,
         "seconds": round(time.time() - started, 1),
     }
     write_metrics(run_dir, metrics)
+    extra = {"checkpoint": best, "epochs": str(trainer.current_epoch), "time": f"{metrics['seconds']:.0f} s"}
     print(
         format_summary(
             f"trained {plain['exp']}",
             run_dir,
             _headline(metrics, entry.headline),
-            {"checkpoint": best, "epochs": str(trainer.current_epoch), "time": f"{metrics['seconds']:.0f} s"},
+            _data_line(datamodule) | extra,
         )
     )
     return RunResult(run_dir, metrics)
 
 
-def evaluate(cfg: DictConfig, ckpt: str | Path, overrides: list[str] = ()) -> RunResult:
-    """Judge a checkpoint on the experiment's validation and test splits, in a new run folder."""
-    started = time.time()
+def evaluate(
+    cfg: DictConfig, ckpt: str | Path, overrides: list[str] = (), *, started: float | None = None
+) -> RunResult:
+    """Judge a checkpoint on the experiment's validation and test splits, in a new run folder.
+
+    The checkpoint is checked first (an echolab checkpoint of this experiment's task and model); the
+    run folder records the model config the checkpoint holds, not the experiment's.
+    """
+    started = time.time() if started is None else started
+    check_against_experiment(read_header(ckpt), ckpt, to_plain(cfg))
     plain, entry, datamodule = _prepare(cfg, "test")
     module = entry.module_class.load_from_checkpoint(ckpt, map_location="cpu")
+    plain["model"] = dict(module.hparams.model)
     if list(module.classes) != list(datamodule.classes):
         raise ConfigError(
             f"{ckpt} was trained on classes {module.classes}, but the data has "
@@ -104,10 +130,16 @@ def evaluate(cfg: DictConfig, ckpt: str | Path, overrides: list[str] = ()) -> Ru
         )
 
     run_dir = create_run_dir(plain["run"]["root"], plain["exp"])
-    write_config(run_dir, plain, [*overrides, f"ckpt={ckpt}"])
+    write_config(run_dir, _recorded(plain, datamodule), [*overrides, f"ckpt={ckpt}"])
     trainer = _trainer(plain, run_dir, [entry.report(run_dir)])
     metrics = _final_passes(trainer, module, datamodule, None)
-    metrics |= {"exp": plain["exp"], "checkpoint": str(ckpt), "seconds": round(time.time() - started, 1)}
+    metrics |= {
+        "exp": plain["exp"],
+        "checkpoint": str(ckpt),
+        "data_source": datamodule.provenance,
+        "seconds": round(time.time() - started, 1),
+    }
     write_metrics(run_dir, metrics)
-    print(format_summary(f"evaluated {Path(ckpt).name}", run_dir, _headline(metrics, entry.headline)))
+    extra = _data_line(datamodule) | {"time": f"{metrics['seconds']:.0f} s"}
+    print(format_summary(f"evaluated {Path(ckpt).name}", run_dir, _headline(metrics, entry.headline), extra))
     return RunResult(run_dir, metrics)

@@ -39,7 +39,7 @@ import numpy as np
 import yaml
 
 from echolab.metrics.keyframe import match_keyframes
-from echolab.runs import checkout_root, newest_run
+from echolab.runs import checkout_root, notebook_run
 
 # %% tags=["parameters"]
 RUN_DIR = os.environ.get("ECHOLAB_RUN", "")  # a run folder of a keyframe experiment; "" = the newest one
@@ -52,8 +52,8 @@ def frames(cell: str) -> list[int]:
     return [int(f) for f in cell.split(";") if f]
 
 
-os.chdir(checkout_root())
-run = Path(RUN_DIR) if RUN_DIR else newest_run(Path.cwd(), "keyframe")
+run = notebook_run(RUN_DIR, "keyframe")
+os.chdir(checkout_root(run))  # the run's relative paths (videos, data.root) are relative to its checkout
 config = yaml.safe_load((run / "config.yaml").read_text())
 metrics = json.loads((run / "metrics.json").read_text())
 curves = np.load(run / "curves.npz")

@@ -39,7 +39,7 @@ import yaml
 
 from echolab.data.sources import open_dataset
 from echolab.data.video import read_video
-from echolab.runs import checkout_root, newest_run
+from echolab.runs import checkout_root, notebook_run
 
 # %% tags=["parameters"]
 RUN_DIR = os.environ.get("ECHOLAB_RUN", "")  # a run folder of a view experiment; "" = the newest one
@@ -47,8 +47,8 @@ STRIP_FRAMES = 8  # frames shown per video strip
 MAX_STRIPS = 6  # videos shown per gallery
 
 # %%
-os.chdir(checkout_root())
-run = Path(RUN_DIR) if RUN_DIR else newest_run(Path.cwd(), "view")
+run = notebook_run(RUN_DIR, "view")
+os.chdir(checkout_root(run))  # the run's relative paths (videos, data.root) are relative to its checkout
 config = yaml.safe_load((run / "config.yaml").read_text())
 metrics = json.loads((run / "metrics.json").read_text())
 with (run / "predictions.csv").open(newline="") as handle:

@@ -119,6 +119,7 @@ def test_train_generates_missing_synthetic_data_first(tmp_path):
     overrides = [
         "profile=smoke",
         f"data.root={root}",
+        f"data.synthetic.root={root}",  # moving the experiment's own synthetic folder is an explicit ask
         f"run.root={tmp_path / 'runs'}",
         f"data.cache_dir={tmp_path / 'cache'}",
         "data.synthetic.size=48",
@@ -129,3 +130,21 @@ def test_train_generates_missing_synthetic_data_first(tmp_path):
     result = train(load_experiment("view_synthetic", overrides), overrides)
     assert (root / "labels.csv").is_file() and (root / "Images").is_dir()
     assert Path(result.run_dir, "metrics.json").is_file()
+
+
+def test_a_list_split_by_the_shell_is_one_override_again(capsys):
+    assert main(["config", "exp=view_synthetic", "data.classes=[A4C,", "PLHLA]"]) == 0
+    assert "classes:\n  - A4C\n  - PLHLA\n" in capsys.readouterr().out
+
+
+def test_makefile_quotes_paths_and_lists():
+    import subprocess
+
+    shown = subprocess.run(
+        ["make", "-n", "-W", ".venv/.installed", "predict", "CKPT=my run/best.ckpt", "VIDEO=[a.mp4, b.mp4]"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    ).stdout
+    assert '"ckpt=my run/best.ckpt" "video=[a.mp4, b.mp4]"' in shown

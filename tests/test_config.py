@@ -50,7 +50,22 @@ def test_overrides_set_add_delete_and_parse_values():
 def test_mistyped_key_names_the_closest_valid_keys():
     with pytest.raises(ConfigError) as err:
         load_experiment("view_synthetic", ["optim.lrr=1"])
-    assert "optim.lr" in str(err.value) and "+optim.lrr" in str(err.value)
+    assert "optim.lr" in str(err.value) and "+optim.lrr" not in str(err.value)
+
+
+def test_adding_a_key_to_a_section_read_as_fixed_keys_is_refused():
+    with pytest.raises(ConfigError, match=r"'optim.lrr' cannot be added.*Closest valid keys: optim.lr"):
+        load_experiment("view_synthetic", ["+optim.lrr=1"])
+    with pytest.raises(ConfigError, match="cannot be added"):
+        load_experiment("view_synthetic", ["+data.shuffle=true"])
+    # where the code checks the keys itself, adding stays possible
+    cfg = load_experiment("view_synthetic", ["+model.dropout_rate=0.1", "+data.extra_copies.A4C=2"])
+    assert cfg.model.dropout_rate == 0.1 and cfg.data.extra_copies.A4C == 2
+
+
+def test_a_new_key_in_an_open_section_is_suggested_with_plus():
+    with pytest.raises(ConfigError, match=r"Use \+model.zzzzqqq=VALUE"):
+        load_experiment("view_synthetic", ["model.zzzzqqq=1"])
 
 
 def test_struct_mode_rejects_new_keys_set_in_code():
@@ -103,10 +118,10 @@ def test_yaml_path_experiment_and_float_literals(tmp_path):
 
 
 def test_apply_overrides_keeps_struct_mode():
-    cfg = OmegaConf.create({"a": {"b": 1}})
+    cfg = OmegaConf.create({"model": {"b": 1}})
     OmegaConf.set_struct(cfg, True)
-    apply_overrides(cfg, ["+a.c=2"])
-    assert cfg.a.c == 2 and OmegaConf.is_struct(cfg)
+    apply_overrides(cfg, ["+model.c=2"])
+    assert cfg.model.c == 2 and OmegaConf.is_struct(cfg)
 
 
 def test_every_experiment_composes_under_both_profiles():

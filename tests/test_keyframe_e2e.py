@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from echolab.cli import main
 from echolab.config import load_experiment
 from echolab.predict import predict
 from echolab.train import evaluate, train
@@ -100,3 +101,9 @@ def test_predict_prints_keyframes_for_a_long_and_a_short_video(trained, tiny_ech
     rows = list(csv.DictReader(open(out)))
     assert [row["frames"] for row in rows][1] == "5" and rows[0]["fps"] == "50"
     assert np.load(out.with_name("predictions_curves.npz"))[str(short)].shape == (5, 2)
+
+
+def test_a_keyframe_checkpoint_with_a_view_experiment_is_refused(trained, capsys):
+    assert main(["evaluate", "exp=view_synthetic", f"ckpt={trained / 'checkpoints' / 'best.ckpt'}"]) == 2
+    error = capsys.readouterr().err
+    assert "is a keyframe checkpoint, but experiment view_synthetic is a view experiment" in error

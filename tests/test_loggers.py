@@ -48,3 +48,9 @@ def test_offline_wandb_logger_saves_into_the_run_folder_with_the_config(monkeypa
     assert wandb.save_dir == str(tmp_path)
     assert wandb._wandb_init["mode"] == "offline" and wandb._wandb_init["config"] == cfg
     assert wandb._wandb_init["name"] == f"demo/{tmp_path.name}"
+
+
+def test_wandb_logger_leaves_out_the_deprecated_anonymous_setting(monkeypatch, tmp_path):
+    monkeypatch.delenv("WANDB_MODE", raising=False)
+    logger = wandb_logger(build_loggers(_cfg("offline"), tmp_path))
+    assert "anonymous" not in logger._wandb_init  # W&B warns "has no effect" for any value, None included

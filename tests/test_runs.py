@@ -2,11 +2,12 @@
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 import yaml
 
-from echolab.runs import checkout_root, create_run_dir, newest_run
+from echolab.runs import checkout_root, create_run_dir, newest_run, notebook_run
 
 
 def make_run(root, exp: str, task: str):
@@ -38,3 +39,29 @@ def test_checkout_root_is_the_folder_with_experiments(tmp_path):
     (tmp_path / "notebooks" / "deep").mkdir(parents=True)
     assert checkout_root(tmp_path / "notebooks" / "deep") == tmp_path
     assert checkout_root(tmp_path.parent) == tmp_path.parent
+
+
+def _run(folder: Path, task: str) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "config.yaml").write_text(yaml.safe_dump({"task": {"name": task}}))
+    (folder / "predictions.csv").write_text("file\n")
+    return folder
+
+
+def test_a_notebooks_relative_run_is_found_from_the_shells_folder(tmp_path, monkeypatch):
+    run = _run(tmp_path / "runs" / "view_synthetic" / "r1", "view")
+    kernel = tmp_path / "elsewhere"  # a kernel starts in the notebook's folder, not the shell's
+    kernel.mkdir()
+    monkeypatch.chdir(kernel)
+    monkeypatch.setenv("PWD", str(tmp_path))
+    assert notebook_run("runs/view_synthetic/r1", "view") == run.resolve()
+    assert notebook_run("", "view") == run
+
+
+def test_a_notebooks_missing_run_names_every_place_tried(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PWD", str(tmp_path / "shell"))
+    with pytest.raises(FileNotFoundError) as err:
+        notebook_run("runs/nope", "view")
+    assert str(tmp_path / "shell" / "runs" / "nope") in str(err.value)
+    assert str(tmp_path / "runs" / "nope") in str(err.value)

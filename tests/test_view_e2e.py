@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 
 from echolab.cli import main
 from echolab.config import load_experiment
@@ -159,3 +160,73 @@ def test_checkpoint_of_a_pretrained_model_restores_offline(trained, tmp_path):
     task = load_task(path)  # no download: the weights are in the file
     weights = checkpoint["state_dict"]["model.backbone.conv1.0.weight"]
     assert torch.equal(task.state_dict()["model.backbone.conv1.0.weight"], weights)
+
+
+def test_metrics_config_and_summary_say_the_data_was_synthetic(trained):
+    result, _ = trained
+    metrics = json.loads((result.run_dir / "metrics.json").read_text())
+    assert metrics["data_source"]["synthetic"] is True and metrics["data_source"]["writer"] == "ev9v"
+    config = yaml.safe_load((result.run_dir / "config.yaml").read_text())
+    assert config["data_source"] == metrics["data_source"]
+
+
+def test_evaluate_without_exp_uses_the_experiment_stored_in_the_checkpoint(trained, tmp_path, capsys):
+    result, _ = trained
+    ckpt = result.metrics["checkpoint"]
+    assert main(["evaluate", f"ckpt={ckpt}", f"run.root={tmp_path / 'runs'}"]) == 0
+    assert "SYNTHETIC" in capsys.readouterr().out
+    (run,) = (tmp_path / "runs" / "view_synthetic").iterdir()
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["test"]["confusion_matrix"] == result.metrics["test"]["confusion_matrix"]
+
+
+def test_evaluate_refuses_a_checkpoint_of_another_model_in_one_line(trained, capsys):
+    result, overrides = trained
+    ckpt = result.metrics["checkpoint"]
+    assert main(["evaluate", "exp=stfm_synthetic", f"ckpt={ckpt}", *overrides]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "holds a tsm model, but experiment stfm_synthetic builds stfm" in error
+    assert len(error.splitlines()) == 1
+
+
+def test_evaluate_records_the_checkpoints_own_model_config(trained):
+    result, overrides = trained
+    # the experiment asks for another backbone; the weights decide what is evaluated and recorded
+    cfg = load_experiment("view_synthetic", [*overrides, "model.backbone=resnet18"])
+    again = evaluate(cfg, result.metrics["checkpoint"], overrides)
+    recorded = yaml.safe_load((again.run_dir / "config.yaml").read_text())["model"]
+    assert recorded["backbone"] == "resnet10t"
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda path: None, "does not exist"),
+        (lambda path: path.write_bytes(b"not a checkpoint"), "not a readable PyTorch checkpoint"),
+        (lambda path: torch.save({"state_dict": {}}, path), "not an echolab checkpoint"),
+    ],
+)
+def test_a_bad_checkpoint_is_one_line_for_evaluate_and_predict(tmp_path, capsys, make, message):
+    path = tmp_path / "model.ckpt"
+    make(path)
+    assert main(["evaluate", "exp=view_synthetic", f"ckpt={path}"]) == 2
+    assert main(["predict", f"ckpt={path}", f"video={tmp_path}"]) == 2
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 2 and all(message in line for line in errors)
+
+
+def test_predict_goes_on_past_unreadable_inputs_and_lists_them(trained, tiny_ev9v, tmp_path, capsys):
+    result, _ = trained
+    good = Path(tiny_ev9v) / "Images" / (Path(tiny_ev9v) / "test.txt").read_text().split()[0]
+    broken = tmp_path / "broken.avi"
+    broken.write_bytes(b"\0" * 100)
+    dicom = tmp_path / "cine.dcm"
+    dicom.write_bytes(b"DICM")
+    out = tmp_path / "pred.csv"
+    words = [f"video=[{broken},{good},{dicom}]", f"out={out}", f"cache_dir={tmp_path / 'cache'}"]
+    assert main(["predict", f"ckpt={result.metrics['checkpoint']}", *words]) == 1
+    printed = capsys.readouterr().out
+    assert "2 of 3 inputs could not be read" in printed
+    assert f"{dicom}: " in printed and "DICOM: run `echolab prepare dicom` first" in printed
+    assert f"{broken}: " in printed
+    assert [row["file"] for row in csv.DictReader(out.open())] == [str(good)]

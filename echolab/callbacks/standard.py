@@ -1,4 +1,4 @@
-"""The callbacks every run gets: best/last checkpoints, early stopping, learning-rate monitor."""
+"""The callbacks every run gets: best/last checkpoints, early stopping, learning-rate monitor, model line."""
 
 from __future__ import annotations
 
@@ -7,6 +7,20 @@ from pathlib import Path
 from lightning.pytorch.callbacks import Callback, EarlyStopping, LearningRateMonitor, ModelCheckpoint
 
 from echolab.callbacks.uncertainty_sampling import UncertaintySampling
+from echolab.models.complexity import count_parameters
+
+
+class ModelLine(Callback):
+    """One line naming the model and its size, in place of Lightning's summary table (whose rows are
+    mostly metric collections and whose FLOPs column reads 0 without an example input)."""
+
+    def on_fit_start(self, trainer, module) -> None:
+        if trainer.is_global_zero:
+            model = module.model
+            total, trainable = count_parameters(model), count_parameters(model, trainable_only=True)
+            print(
+                f"model {type(model).__name__}: {total / 1e6:.2f} M parameters ({trainable / 1e6:.2f} M trainable)"
+            )
 
 
 def build_callbacks(cfg: dict, run_dir: Path) -> tuple[list[Callback], ModelCheckpoint]:
@@ -19,7 +33,7 @@ def build_callbacks(cfg: dict, run_dir: Path) -> tuple[list[Callback], ModelChec
         save_last=True,
         auto_insert_metric_name=False,
     )
-    callbacks: list[Callback] = [checkpoint, LearningRateMonitor(logging_interval="step")]
+    callbacks: list[Callback] = [checkpoint, LearningRateMonitor(logging_interval="step"), ModelLine()]
     stopping = cfg["callbacks"].get("early_stopping")
     if stopping:
         callbacks.append(

@@ -18,7 +18,7 @@ from echolab.data.samplers import (
     SegmentBankSampler,
     training_items,
 )
-from echolab.data.sources import ensure_dataset, open_decoded_dataset
+from echolab.data.sources import data_provenance, ensure_dataset, open_decoded_dataset
 from echolab.data.transforms import ClipTransform
 from echolab.data.view_datasets import TrainClips, VideoClips
 from echolab.errors import ConfigError, DatasetError
@@ -90,6 +90,7 @@ class ViewDataModule(L.LightningDataModule):
                 )
             self.splits[split] = ([v.path for v in videos], [v.label for v in videos])
         self.index = index
+        self.provenance = data_provenance(index.root)
 
     def records(self, split: str) -> list:
         """The VideoRecords of a split, in the order its datasets index them."""

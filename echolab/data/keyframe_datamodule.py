@@ -14,7 +14,7 @@ from echolab.data.keyframe_datasets import CurveSettings, KeyframeTrainClips, Ke
 from echolab.data.keyframe_frames import KeyframeFrames
 from echolab.data.keyframe_labels import KEYFRAME_CLASSES, LABEL_MODES
 from echolab.data.records import DatasetIndex, VideoRecord
-from echolab.data.sources import ensure_dataset, open_decoded_dataset
+from echolab.data.sources import data_provenance, ensure_dataset, open_decoded_dataset
 from echolab.data.transforms import ClipTransform
 from echolab.errors import ConfigError, DatasetError
 
@@ -106,6 +106,7 @@ class KeyframeDataModule(L.LightningDataModule):
             )
         self.splits["train"] = train
         self.index = index
+        self.provenance = data_provenance(index.root)
 
     def records(self, split: str) -> list[VideoRecord]:
         """The VideoRecords of a split, in the order its dataset indexes them."""

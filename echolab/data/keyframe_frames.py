@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from echolab.data.cache import FrameCache, resize_shorter_side
+from echolab.data.records import BadVideo
 from echolab.errors import VideoReadError
 
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
@@ -57,7 +58,12 @@ class KeyframeFrames:
         bad = self.cache.ensure(videos, skip_bad=skip_bad) if videos else []
         for path in paths:
             if is_nifti(path):
-                self.frames(path)
+                try:
+                    self.frames(path)
+                except VideoReadError as error:
+                    if not skip_bad:
+                        raise
+                    bad.append(BadVideo(path=str(path), error=str(error)))
         return bad
 
     def frames(self, path: str | Path) -> np.ndarray:

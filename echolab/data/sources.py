@@ -1,74 +1,88 @@
-"""Open the dataset an experiment's `data:` block names, generating a synthetic one on first use."""
+"""Open the dataset an experiment's `data:` block names, generating a synthetic one where echolab may."""
 
 from __future__ import annotations
 
-import json
 import logging
+import os
 import warnings
+from datetime import datetime
 from pathlib import Path
 
 from echolab.data.formats import read_dataset
 from echolab.data.records import DatasetIndex
-from echolab.errors import ConfigError, VideoReadError
+from echolab.data.synthetic.marker import differences, generator_options, marker_content, read_marker
+from echolab.errors import ConfigError, DatasetError, VideoReadError
 
 log = logging.getLogger(__name__)
 
 
-PROVENANCE_FILE = "synthetic.json"  # what generated a synthetic dataset: generator version + options
-_SYNTHETIC_SIGNATURE = "synthetic_quality.csv"  # every synthetic writer leaves it; real datasets lack it
+_WRITERS = ("ev9v", "echonet", "manifest")
 
 
-def _writers() -> dict:
-    from echolab.data.synthetic import write_echonet, write_ev9v, write_manifest_dataset
+def _writer(name: str):
+    import echolab.data.synthetic as synthetic
 
-    return {"ev9v": write_ev9v, "echonet": write_echonet, "manifest": write_manifest_dataset}
-
-
-def _provenance(writer: str, options: dict) -> dict:
-    from echolab.data.synthetic import GENERATOR_VERSION
-
-    return {"generator_version": GENERATOR_VERSION, "writer": writer, "options": options}
-
-
-def _is_stale_synthetic(root: Path, wanted: dict) -> bool:
-    """A synthetic dataset this configuration asked for, written by another generator version or
-    with other options. Folders without the synthetic signature (real data) are never stale."""
-    if not (root / _SYNTHETIC_SIGNATURE).is_file():
-        return False
-    marker = root / PROVENANCE_FILE
-    if not marker.is_file():
-        return True  # written before provenance was recorded: an older generator
-    try:
-        return json.loads(marker.read_text()) != wanted
-    except json.JSONDecodeError:
-        return True
+    if name not in _WRITERS:
+        raise ConfigError(f"data.synthetic.writer '{name}' is unknown; choose one of {sorted(_WRITERS)}")
+    return {"ev9v": synthetic.write_ev9v, "echonet": synthetic.write_echonet}.get(
+        name, synthetic.write_manifest_dataset
+    )
 
 
 def ensure_dataset(data: dict) -> None:
-    """Generate `data.synthetic` into `data.root` when the root does not exist yet, or when it holds a
-    synthetic dataset from another generator version or other options (then it is regenerated)."""
+    """Generate `data.synthetic` into `data.root` where echolab may, and only there.
+
+    - a missing root is generated only when it is the experiment's own folder (`data.synthetic.root`,
+      recorded by the config loader before command-line overrides): a data.root the user typed that
+      does not exist is an error from the format reader, never a place to invent data;
+    - an existing folder without echolab's marker is the user's: never touched;
+    - an echolab-made folder that fits is reused; one that does not (another generator version or other
+      options) is an error, unless `data.synthetic.regenerate=true`, which moves it aside first.
+    """
     synthetic = data.get("synthetic")
-    root = Path(data["root"])
     if not synthetic:
         return
     options = dict(synthetic)
-    writer = options.pop("writer")
-    wanted = _provenance(writer, options)
-    if root.exists():
-        if not _is_stale_synthetic(root, wanted):
-            return
-        log.warning(
-            "regenerating synthetic %s data in %s: it was made by another generator version or options",
-            writer,
-            root,
+    writer_name = options.pop("writer")
+    home = options.pop("root", None)
+    regenerate = options.pop("regenerate", False)
+    writer = _writer(writer_name)
+    root = Path(data["root"])
+    wanted = marker_content(writer_name, generator_options(writer, options))
+    if not root.exists():
+        if home is None or root.absolute() != Path(home).absolute():
+            return  # the reader names the missing folder, its expected layout and the synth command
+        log.info("generating synthetic %s data into %s", writer_name, root)
+        writer(root, **options)
+        return
+    found = read_marker(root)
+    if found is None or found == wanted:
+        return
+    changes = "; ".join(differences(found, wanted))
+    if not regenerate:
+        raise DatasetError(
+            f"{root} holds synthetic data that echolab made with other settings ({changes}). Either "
+            f"set data.synthetic.regenerate=true (the old folder is moved aside, not deleted), or point "
+            f"data.root at another folder"
         )
-    else:
-        log.info("generating synthetic %s data into %s", writer, root)
-    writers = _writers()
-    if writer not in writers:
-        raise ConfigError(f"data.synthetic.writer '{writer}' is unknown; choose one of {sorted(writers)}")
-    writers[writer](root, overwrite=root.exists(), **options)
-    (root / PROVENANCE_FILE).write_text(json.dumps(wanted, indent=1, sort_keys=True) + "\n")
+    aside = root.with_name(f"{root.name}.stale-{datetime.now():%Y%m%d-%H%M%S}")
+    os.replace(root, aside)
+    log.warning("moved the stale synthetic data in %s to %s (%s); regenerating", root, aside, changes)
+    writer(root, **options)
+
+
+def data_provenance(root: str | Path) -> dict:
+    """Whether a run's data is echolab-made synthetic data: what every run records and prints."""
+    marker = read_marker(root)
+    if marker is None:
+        return {"synthetic": False}
+    return {"synthetic": True, "generator_version": marker["generator_version"], "writer": marker["writer"]}
+
+
+def describe_provenance(provenance: dict) -> str:
+    if not provenance["synthetic"]:
+        return "not made by echolab's generator"
+    return f"SYNTHETIC (echolab generator v{provenance['generator_version']}, {provenance['writer']})"
 
 
 def open_dataset(data: dict) -> DatasetIndex:

@@ -126,10 +126,7 @@ def _is_video_input(path: Path) -> bool:
 def _existing_source(path: str | Path) -> Path:
     path = Path(path)
     if path.suffix.lower() in DICOM_EXTENSIONS:
-        raise VideoReadError(
-            f"{path}: DICOM files are not read directly; DICOM support comes with `echolab prepare`, "
-            "which converts DICOM cines to videos (a later release). Export the cine to AVI/MP4 for now."
-        )
+        raise VideoReadError(f"{path}: DICOM: run `echolab prepare dicom` first")
     if not path.exists():
         raise VideoReadError(
             f"{path}: no such video file or frame folder; check the path and the dataset root"

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import lightning as L
-import torch
 
-
-def checkpoint_header(path) -> dict:
-    """A checkpoint's metadata; mmap=True leaves its weights on disk until something touches them."""
-    return torch.load(path, map_location="cpu", weights_only=False, mmap=True)
+from echolab.checkpoints import read_header
 
 
 class EcholabTask(L.LightningModule):
@@ -22,6 +18,6 @@ class EcholabTask(L.LightningModule):
     @classmethod
     def load_from_checkpoint(cls, checkpoint_path, map_location=None, **kwargs):
         if "model" not in kwargs:
-            saved = checkpoint_header(checkpoint_path)["hyper_parameters"]["model"]
+            saved = read_header(checkpoint_path)["hyper_parameters"]["model"]
             kwargs["model"] = {**saved, "pretrained": False} if "pretrained" in saved else saved
         return super().load_from_checkpoint(checkpoint_path, map_location=map_location, **kwargs)

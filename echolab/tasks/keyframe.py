@@ -18,6 +18,7 @@ import math
 
 import torch
 
+from echolab.checkpoints import TASK_KEY
 from echolab.data.keyframe_labels import KEYFRAME_CLASSES
 from echolab.distributed import gather_rows
 from echolab.errors import EcholabError
@@ -158,7 +159,7 @@ class KeyframeTask(EcholabTask):
         }
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
-        checkpoint["echolab_task"] = "keyframe"  # lets `echolab predict` pick the task from the file alone
+        checkpoint[TASK_KEY] = "keyframe"  # lets `echolab predict` pick the task from the file alone
 
     def configure_optimizers(self):
         return configure_optimization(

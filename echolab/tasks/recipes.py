@@ -74,10 +74,3 @@ def recipe(name: str) -> Recipe:
     if name not in RECIPES:
         raise ConfigError(f"task.name '{name}' is unknown; available tasks: {', '.join(RECIPES)}")
     return RECIPES[name]
-
-
-def task_of_checkpoint(module_class_name: str) -> str:
-    for name, entry in RECIPES.items():
-        if entry.module_class.__name__ == module_class_name:
-            return name
-    raise ConfigError(f"checkpoint holds a {module_class_name}, which no echolab task knows")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from echolab.checkpoints import TASK_KEY
 from echolab.errors import EcholabError
 from echolab.losses.evidential import check_loss, clip_uncertainty, training_loss
 from echolab.losses.fusion import check_fusion, fuse
@@ -155,7 +156,7 @@ class ViewClassificationTask(EcholabTask):
         return {"index": batch["index"], "probs": probs, "uncertainty": uncertainty}
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
-        checkpoint["echolab_task"] = "view"  # lets `echolab predict` pick the task from the file alone
+        checkpoint[TASK_KEY] = "view"  # lets `echolab predict` pick the task from the file alone
 
     def configure_optimizers(self):
         return configure_optimization(

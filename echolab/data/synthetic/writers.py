@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from echolab.data.formats.echonet_dynamic import FILE_LIST_COLUMNS, TRACING_COLUMNS
 from echolab.data.synthetic.discs import chords, volume_ml
+from echolab.data.synthetic.marker import generator_options, write_marker
 from echolab.data.synthetic.phantom import SyntheticVideo, render_video
 from echolab.data.synthetic.staging import staged_folder
 from echolab.data.synthetic.views import VIEW_CLASSES
@@ -79,7 +80,9 @@ def write_ev9v(
     _check_counts(videos_per_class, "--videos-per-class", min_frames, max_frames, split)
     jobs = _per_class_jobs(videos_per_class)
     splits = _stratified_splits([view for view, _ in jobs], split, seed)
+    options = generator_options(write_ev9v, locals())
     with staged_folder(out, overwrite=overwrite) as root:
+        write_marker(root, "ev9v", options)
         plan = _Plan(root, seed, size, min_frames, max_frames, fps)
         written = _each_video(functools.partial(_ev9v_video, plan), jobs, workers, "ev9v", progress)
         names = [name for name, _ in written]
@@ -117,7 +120,9 @@ def write_echonet(
             f"EchoNet videos need a whole beat to trace: at {fps:g} fps use --min-frames {beat_frames} or more"
         )
     splits = _stratified_splits(["A4C"] * videos, split, seed)
+    options = generator_options(write_echonet, locals())
     with staged_folder(out, overwrite=overwrite) as root:
+        write_marker(root, "echonet", options)
         (root / "Videos").mkdir()
         plan = _Plan(root, seed, _ECHONET_SIZE, min_frames, max_frames, fps)
         written = _each_video(
@@ -163,7 +168,9 @@ def write_manifest_dataset(
     _check_counts(videos_per_class, "--videos-per-class", min_frames, max_frames, split)
     jobs = _per_class_jobs(videos_per_class)
     splits = _stratified_splits([view for view, _ in jobs], split, seed)
+    options = generator_options(write_manifest_dataset, locals())
     with staged_folder(out, overwrite=overwrite) as root:
+        write_marker(root, "manifest", options)
         plan = _Plan(root, seed, size, min_frames, max_frames, fps)
         written = _each_video(functools.partial(_manifest_video, plan), jobs, workers, "manifest", progress)
         manifest = [

@@ -1,0 +1,33 @@
+"""Silence messages from libraries that a user of echolab cannot act on (each named, none broad).
+
+Where echolab can stop the cause it does so at the call (loggers.py leaves out W&B's deprecated
+`anonymous` setting; train.py prints its own model line instead of Lightning's table, whose FLOPs
+column reads 0 without an example input). What is left is filtered here, once per process.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+# Lightning advertises its cloud products at every Trainer start.
+_ADVERTS = ("💡 Tip:",)
+
+
+class _DropAdverts(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.getMessage()).startswith(_ADVERTS)
+
+
+_installed = False
+
+
+def silence_library_noise() -> None:
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    for name in ("lightning.pytorch.utilities.rank_zero", "lightning.fabric.utilities.rank_zero"):
+        logging.getLogger(name).addFilter(_DropAdverts())
+    # Lightning's own pytree helper calls a torch API that torch deprecated; nothing to change on our side.
+    warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)` is deprecated")
