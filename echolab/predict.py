@@ -9,12 +9,11 @@ import lightning as L
 
 from echolab.callbacks.view_report import write_view_predictions
 from echolab.checkpoints import TASK_KEY, read_header
-from echolab.data.cache import FrameCache
 from echolab.data.datamodules import predict_loader
-from echolab.data.keyframe_frames import KeyframeFrames
 from echolab.data.records import BadVideo
-from echolab.data.video import expand_video_inputs
 from echolab.errors import EcholabError
+from echolab.io import expand_video_inputs
+from echolab.io.cache import FrameCache
 from echolab.keyframes.predict import predict_keyframes
 from echolab.runs import create_run_dir
 from echolab.tasks.keyframe import KeyframeTask
@@ -38,7 +37,7 @@ class PredictResult:
 
 def _readable(paths: list[Path], cache_dir, cache_size) -> tuple[list[Path], list[BadVideo]]:
     """Decode every input once (into the frame cache), keeping those that fail apart."""
-    failed = KeyframeFrames(FrameCache(cache_dir, size=cache_size)).ensure(paths, skip_bad=True)
+    failed = FrameCache(cache_dir, size=cache_size).ensure(paths, skip_bad=True)
     unreadable = {item.path for item in failed}
     return [p for p in paths if str(p) not in unreadable], failed
 

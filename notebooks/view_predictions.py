@@ -38,7 +38,7 @@ import numpy as np
 import yaml
 
 from echolab.data.sources import open_dataset
-from echolab.data.video import read_video
+from echolab.io import read_video
 from echolab.runs import checkout_root, notebook_run
 
 # %% tags=["parameters"]

@@ -1,15 +1,19 @@
 """CAMUS NIfTI reader on tiny CAMUS-layout fixtures written here (no synthetic CAMUS writer exists)."""
 
+import json
 from pathlib import Path
 
 import nibabel as nib
 import numpy as np
 import pytest
 
-from echolab.data.cache import FrameCache
+from echolab.cli import main
+from echolab.config import load_experiment
 from echolab.data.formats import read_dataset
-from echolab.data.keyframe_frames import KeyframeFrames, read_nifti_sequence
 from echolab.errors import DatasetError, VideoReadError
+from echolab.io import probe_video, read_video
+from echolab.io.cache import FrameCache
+from echolab.train import train
 
 SPLIT_FILES = {
     "train": "subgroup_training.txt",
@@ -73,11 +77,14 @@ def test_data_classes_pick_the_views(tmp_path):
 
 def test_nifti_frames_are_time_first_rgb_uint8(tmp_path):
     index = read_dataset("camus", tiny_camus(tmp_path / "camus"))
-    frames = read_nifti_sequence(index.videos[0].path)
-    assert frames.shape == (12, 40, 48, 3) and frames.dtype == np.uint8
+    frames, fps = read_video(index.videos[0].path)
+    assert frames.shape == (12, 40, 48, 3) and frames.dtype == np.uint8 and fps is None
     assert frames[-1].mean() > frames[0].mean()  # the fixture brightens from ED to ES
-    resized = KeyframeFrames(FrameCache(tmp_path / "cache", size=20)).frames(index.videos[0].path)
-    assert resized.shape == (12, 20, 24, 3)
+    info = probe_video(index.videos[0].path)
+    assert (info.frames, info.height, info.width) == (12, 40, 48)
+    cache = FrameCache(tmp_path / "cache", size=20)
+    resized = cache.frames(index.videos[0].path)
+    assert isinstance(resized, np.memmap) and resized.shape == (12, 20, 24, 3)  # cached like any video
 
 
 def test_missing_sequence_is_a_bad_video_naming_the_folder(tmp_path):
@@ -123,4 +130,39 @@ def test_unreadable_nifti_is_a_video_error(tmp_path):
     broken = tmp_path / "broken.nii.gz"
     broken.write_bytes(b"not a nifti file")
     with pytest.raises(VideoReadError, match="broken.nii.gz: cannot read this NIfTI"):
-        read_nifti_sequence(broken)
+        read_video(broken)
+    with pytest.raises(VideoReadError, match="broken.nii.gz: cannot read this NIfTI"):
+        probe_video(broken)
+
+
+def test_data_summary_reads_a_camus_folder(tmp_path, capsys):
+    root = tiny_camus(tmp_path / "camus")
+    assert main(["data-summary", "data=camus", f"data.root={root}", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["bad"] == [] and len(summary["videos"]) == 8
+    assert {v["frames"] for v in summary["videos"]} == {12}
+
+
+ONE_STEP = ["trainer.limit_train_batches=1", "trainer.limit_val_batches=1", "trainer.limit_test_batches=1"]
+
+
+@pytest.mark.parametrize(
+    ("exp", "extra", "headline"),
+    [
+        ("view_synthetic", ["data=camus", "data.size=32", "data.cache_size=40"], "macro_f1"),
+        ("resnet_vst_camus", [], "afd"),
+    ],
+)
+def test_camus_trains_view_classification_and_keyframes_alike(tmp_path, exp, extra, headline):
+    root = tiny_camus(tmp_path / "camus")
+    overrides = [
+        "profile=smoke",
+        *extra,
+        f"data.root={root}",
+        f"run.root={tmp_path / 'runs'}",
+        f"data.cache_dir={tmp_path / 'cache'}",
+        *ONE_STEP,
+    ]
+    result = train(load_experiment(exp, overrides), overrides)
+    assert headline in result.metrics["test"]
+    assert result.metrics["data_source"] == {"synthetic": False}

@@ -44,3 +44,13 @@ def test_every_experiment_and_model_fragment_is_exercised_somewhere():
 
     keyframe_experiments = set(list_experiments()) - set(VIEW_EXPERIMENTS)
     assert keyframe_experiments <= set(test_keyframe_e2e.KEYFRAME_EXPERIMENTS)
+
+
+def test_a_model_of_another_task_is_refused_by_name(smoke_overrides):
+    from echolab.errors import ConfigError
+
+    overrides = [*smoke_overrides, "model=resnet_vst"]
+    with pytest.raises(
+        ConfigError, match="model 'resnet_vst' is a keyframe model, but this is a view experiment"
+    ):
+        train(load_experiment("view_synthetic", overrides), overrides)

@@ -6,13 +6,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from echolab.data.cache import FrameCache
 from echolab.data.formats import read_dataset
 from echolab.data.keyframe_datamodule import KeyframeDataModule
 from echolab.data.keyframe_datasets import CurveSettings, KeyframeTrainClips, KeyframeVideos
-from echolab.data.keyframe_frames import KeyframeFrames
 from echolab.data.transforms import ClipTransform
 from echolab.errors import ConfigError, DatasetError
+from echolab.io.cache import FrameCache
 
 SIZE = 32
 
@@ -32,8 +31,8 @@ def tiny_echonet(tmp_path_factory) -> Path:
     )
 
 
-def frames_of(tmp_path) -> KeyframeFrames:
-    return KeyframeFrames(FrameCache(tmp_path / "cache", size=SIZE))
+def frames_of(tmp_path) -> FrameCache:
+    return FrameCache(tmp_path / "cache", size=SIZE)
 
 
 def train_clips(records, frames, labels="all", strides=(1,), clip_frames=16) -> KeyframeTrainClips:

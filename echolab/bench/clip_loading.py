@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from echolab.data.cache import FrameCache, resize_shorter_side
 from echolab.data.clips import ClipSpec, clip_indices, clip_starts, gather_clip
+from echolab.io.cache import FrameCache, resize_shorter_side
 
 # The keyframe task's training clip: 16 frames, every 2nd.
 DEFAULT_SPEC = ClipSpec(16, 2)

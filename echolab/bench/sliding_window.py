@@ -12,11 +12,10 @@ from pathlib import Path
 
 import torch
 
-from echolab.data.cache import FrameCache
 from echolab.data.keyframe_datasets import CurveSettings, KeyframeVideos
-from echolab.data.keyframe_frames import KeyframeFrames
 from echolab.data.records import VideoRecord
 from echolab.data.transforms import ClipTransform
+from echolab.io.cache import FrameCache
 from echolab.keyframes.sliding_window import sliding_window_curves
 from echolab.models import create_model
 
@@ -45,7 +44,7 @@ def bench_sliding_window(
 
 
 def _bench(paths: list[Path], *, cache_dir, size: int, window: int, seed: int) -> dict:
-    frames = KeyframeFrames(FrameCache(cache_dir, size=size))
+    frames = FrameCache(cache_dir, size=size)
     frames.ensure(paths)
     records = [VideoRecord(name=p.stem, path=p, split="test", label=None) for p in paths]
     videos = KeyframeVideos(

@@ -8,7 +8,6 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader
 
-from echolab.data.cache import FrameCache
 from echolab.data.clips import ClipSpec
 from echolab.data.records import DatasetIndex
 from echolab.data.samplers import (
@@ -22,6 +21,7 @@ from echolab.data.sources import data_provenance, ensure_dataset, open_decoded_d
 from echolab.data.transforms import ClipTransform
 from echolab.data.view_datasets import TrainClips, VideoClips
 from echolab.errors import ConfigError, DatasetError
+from echolab.io.cache import FrameCache
 
 
 def view_preprocess(data: dict) -> dict:

@@ -9,14 +9,13 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader
 
-from echolab.data.cache import FrameCache
 from echolab.data.keyframe_datasets import CurveSettings, KeyframeTrainClips, KeyframeVideos, beat_of
-from echolab.data.keyframe_frames import KeyframeFrames
 from echolab.data.keyframe_labels import KEYFRAME_CLASSES, LABEL_MODES
 from echolab.data.records import DatasetIndex, VideoRecord
 from echolab.data.sources import data_provenance, ensure_dataset, open_decoded_dataset
 from echolab.data.transforms import ClipTransform
 from echolab.errors import ConfigError, DatasetError
+from echolab.io.cache import FrameCache
 
 
 def keyframe_preprocess(data: dict) -> dict:
@@ -58,7 +57,7 @@ class KeyframeDataModule(L.LightningDataModule):
                 f"data.strides must list positive temporal strides, e.g. [1, 2, 4]; got {data['strides']}"
             )
         self.data = data
-        self.frames = KeyframeFrames(FrameCache(data["cache_dir"], size=data["cache_size"]))
+        self.frames = FrameCache(data["cache_dir"], size=data["cache_size"])
         self.curves = CurveSettings(sigma=data["sigma"], labels=data["labels"])
         self.index: DatasetIndex | None = None
         self.splits: dict[str, list[VideoRecord]] = {}
@@ -170,7 +169,7 @@ class KeyframeDataModule(L.LightningDataModule):
 
 def keyframe_predict_dataset(paths: list[Path], preprocess: dict, cache_dir: str | Path) -> KeyframeVideos:
     """Whole unlabelled videos made into model input exactly as the checkpoint's evaluation did."""
-    frames = KeyframeFrames(FrameCache(cache_dir, size=preprocess["cache_size"]))
+    frames = FrameCache(cache_dir, size=preprocess["cache_size"])
     frames.ensure(paths)
     records = [VideoRecord(name=p.name, path=p, split="test", label=None) for p in paths]
     return KeyframeVideos(

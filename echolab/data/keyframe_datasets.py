@@ -15,10 +15,10 @@ import torch
 from torch.utils.data import Dataset
 
 from echolab.data.clips import ClipSpec, clip_indices, gather_clip
-from echolab.data.keyframe_frames import KeyframeFrames, is_nifti
 from echolab.data.keyframe_labels import Beat, beat_mask, event_curves, mirrored_frames
 from echolab.data.records import VideoRecord
 from echolab.data.transforms import ClipTransform
+from echolab.io.cache import FrameCache
 
 
 def _torch_rng() -> np.random.Generator:
@@ -42,7 +42,7 @@ class KeyframeTrainClips(Dataset):
     def __init__(
         self,
         records: list[VideoRecord],
-        frames: KeyframeFrames,
+        frames: FrameCache,
         transform: ClipTransform,
         *,
         clip_frames: int,
@@ -111,7 +111,7 @@ class KeyframeVideos(Dataset):
     def __init__(
         self,
         records: list[VideoRecord],
-        frames: KeyframeFrames,
+        frames: FrameCache,
         transform: ClipTransform,
         *,
         window: int,
@@ -145,5 +145,5 @@ class KeyframeVideos(Dataset):
         """The dataset's frame rate, else the video file's own, else NaN (peak picking then warns)."""
         if record.fps is not None:
             return float(record.fps)
-        fps = None if is_nifti(record.path) else self.frames.cache.fps(record.path)
+        fps = self.frames.fps(record.path)
         return float(fps) if fps else float("nan")

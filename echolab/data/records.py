@@ -14,8 +14,8 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from echolab.data.video import IMAGE_EXTENSIONS, natural_key
 from echolab.errors import DatasetError
+from echolab.io import IMAGE_EXTENSIONS, natural_key
 
 SPLITS = ("train", "val", "test")
 # Spellings that published datasets use for the three splits.

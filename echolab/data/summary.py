@@ -5,8 +5,8 @@ from __future__ import annotations
 from tqdm import tqdm
 
 from echolab.data.records import SPLITS, DatasetIndex, VideoRecord
-from echolab.data.video import probe_video
 from echolab.errors import VideoReadError
+from echolab.io import probe_video
 
 
 def summarize(index: DatasetIndex, *, check_videos: bool = True, progress: bool = True) -> dict:

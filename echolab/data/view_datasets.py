@@ -20,10 +20,10 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from echolab.data.cache import FrameCache
 from echolab.data.clips import ClipSpec, centred_clip, clip_indices, clip_starts, gather_clip
 from echolab.data.transforms import ClipTransform
 from echolab.errors import ConfigError
+from echolab.io.cache import FrameCache
 
 PLACEMENTS = ("start", "centre")
 

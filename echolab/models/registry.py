@@ -48,9 +48,16 @@ def list_models(task: str | None = None) -> list[str]:
     return sorted(name for name, entry in _REGISTRY.items() if task is None or entry.task == task)
 
 
-def create_model(name: str, *, num_classes: int, **kwargs: Any) -> nn.Module:
-    """Build the model registered as `name` with `num_classes` outputs and the given arguments."""
-    factory = _lookup(name).factory
+def create_model(name: str, *, num_classes: int, task: str | None = None, **kwargs: Any) -> nn.Module:
+    """Build the model registered as `name` with `num_classes` outputs and the given arguments;
+    with `task`, refuse a model registered for another task (a keyframe model in a view experiment)."""
+    entry = _lookup(name)
+    if task is not None and entry.task != task:
+        raise ConfigError(
+            f"model '{name}' is a {entry.task} model, but this is a {task} experiment; "
+            f"{task} models: {', '.join(list_models(task))}"
+        )
+    factory = entry.factory
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
         raise ConfigError(f"model '{name}': num_classes must be a positive integer, got {num_classes!r}")
     arguments, accepts_any = _arguments(factory)

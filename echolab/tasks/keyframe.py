@@ -51,7 +51,7 @@ class KeyframeTask(EcholabTask):
         super().__init__()
         self.save_hyperparameters()
         arguments = {k: v for k, v in model.items() if k != "name"}
-        self.model = create_model(model["name"], num_classes=KEYFRAME_OUTPUTS, **arguments)
+        self.model = create_model(model["name"], num_classes=KEYFRAME_OUTPUTS, task="keyframe", **arguments)
         self.peak_settings = PeakSettings(**peaks)
         self.classes = list(KEYFRAME_CLASSES)
         self.val_metrics = KeyframeMetrics()

@@ -51,7 +51,7 @@ class ViewClassificationTask(EcholabTask):
         check_fusion(fusion)
         self.save_hyperparameters()
         arguments = {k: v for k, v in model.items() if k != "name"}
-        self.model = create_model(model["name"], num_classes=len(classes), **arguments)
+        self.model = create_model(model["name"], num_classes=len(classes), task="view", **arguments)
         self.classes = list(classes)
         self.val_summary = summary_metrics(len(classes))
         self.test_summary = summary_metrics(len(classes))

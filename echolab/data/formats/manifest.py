@@ -18,8 +18,8 @@ from echolab.data.records import (
     settle_bad,
     unknown_label_error,
 )
-from echolab.data.video import natural_key
 from echolab.errors import DatasetError
+from echolab.io import natural_key
 
 REQUIRED_COLUMNS = ("path", "label", "split")
 LAYOUT = """{root}/

@@ -33,8 +33,9 @@ import numpy as np
 from tqdm import tqdm
 
 from echolab.data.records import BadVideo
-from echolab.data.video import list_frame_images, open_video
 from echolab.errors import ConfigError, VideoReadError
+from echolab.io import open_video
+from echolab.io.frame_folders import list_frame_images
 
 _MARKER = "echolab-frame-cache.json"
 _VERSION = 1

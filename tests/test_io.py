@@ -4,9 +4,9 @@ import cv2
 import numpy as np
 import pytest
 
-from echolab.data import video
-from echolab.data.video import expand_video_inputs, probe_video, read_video
 from echolab.errors import VideoReadError
+from echolab.io import VideoInfo, expand_video_inputs, probe_video, read_video
+from echolab.io import video_files as video
 from tests.fixtures_video import CODEC_TOLERANCE, fixture_frame, write_frame_folder, write_video
 
 
@@ -47,7 +47,7 @@ def test_read_video_stops_at_max_frames(source):
 
 def test_probe_video_matches_a_full_read(source):
     path, n_frames, height, width, fps = source
-    assert probe_video(path) == video.VideoInfo(frames=n_frames, fps=fps, height=height, width=width)
+    assert probe_video(path) == VideoInfo(frames=n_frames, fps=fps, height=height, width=width)
 
 
 def test_frame_folder_is_sorted_naturally_not_alphabetically(tmp_path):

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from echolab.bench.clip_loading import bench_clip_loading
-from echolab.data import cache as cache_module
-from echolab.data.cache import FrameCache
 from echolab.data.clips import ClipSpec
 from echolab.data.records import BadVideo
-from echolab.data.video import read_video
 from echolab.errors import ConfigError, VideoReadError
+from echolab.io import cache as cache_module
+from echolab.io import read_video
+from echolab.io.cache import FrameCache
 from tests.fixtures_video import write_frame_folder, write_video
 
 
