@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import cv2
 from tqdm import tqdm
 
 from echolab.data.records import SPLITS, DatasetIndex, VideoRecord
-from echolab.data.video import probe_video
+from echolab.data.video import list_frame_images, probe_video
 from echolab.errors import VideoReadError
 
 
@@ -27,6 +30,10 @@ def summarize(index: DatasetIndex, *, check_videos: bool = True, progress: bool 
                     bad.append({"path": str(record.path), "error": problem})
             except VideoReadError as error:
                 bad.append({"path": str(record.path), "error": str(error)})
+            except cv2.error as error:
+                # OpenCV raises, rather than returning None, for an empty (0-byte) frame image; one such
+                # video must not end the check of the others.
+                bad.append({"path": str(record.path), "error": _opencv_failure(record.path, error)})
         videos.append(
             {
                 "name": record.name,
@@ -77,6 +84,22 @@ def _split_counts(videos: list[VideoRecord], classes: list[str]) -> dict:
         if video.label is not None:
             per_class[classes[video.label]] += 1
     return {"videos": len(videos), "per_class": per_class}
+
+
+def _opencv_failure(path: Path, error: cv2.error) -> str:
+    empty = (
+        [image.name for image in list_frame_images(path) if image.stat().st_size == 0]
+        if path.is_dir()
+        else []
+    )
+    if empty:
+        return (
+            f"{path}: {len(empty)} frame image(s) are empty (0 bytes), e.g. {empty[0]}; "
+            "replace them or remove the frame folder"
+        )
+    return (
+        f"{path}: OpenCV cannot decode it ({str(error).strip().splitlines()[-1]}); replace it or leave it out"
+    )
 
 
 def _keyframe_problem(record: VideoRecord, frames: int) -> str | None:
