@@ -298,6 +298,31 @@ def test_manifest_missing_or_repeated_video_raises_or_is_skipped(tmp_path):
     assert [video.name for video in index.videos] == ["videos/p1", "p3", "other/p1"]
 
 
+def test_manifest_unknown_label_row_is_listed_not_fatal_under_skip_bad(tmp_path):
+    root = tmp_path / "data"
+    write_manifest(root, manifest_dataset(root))
+    with pytest.warns(UserWarning, match="leaving out 1 video") as warned:
+        index = read_dataset("manifest", root, classes=["A4C"], skip_bad=True)
+    assert len(warned) == 1 and "p2.mp4" in str(warned[0].message)
+    assert index.bad == [
+        BadVideo(
+            str(root / "videos" / "p2.mp4"),
+            f"{root / 'manifest.csv'}, line 3: video 'videos/p2.mp4' has label 'A2C', which is not one of "
+            "the classes (A4C). If the dataset has other classes, list them all, e.g. data.classes=[A4C,A2C]",
+        )
+    ]
+    assert [video.name for video in index.videos] == ["videos/p1", "p3", "other/p1"]
+
+
+def test_echonet_bad_split_row_leaves_out_that_video_under_skip_bad(tmp_path):
+    root = write_echonet(tmp_path / "echonet", [*ECHONET_VIDEOS[:2], ("0X3C", "FOLD3", [])])
+    with pytest.warns(UserWarning, match="0X3C.avi"):
+        index = read_dataset("echonet_dynamic", root, skip_bad=True)
+    assert [video.name for video in index.videos] == ["0X1A", "0X2B"]
+    assert [item.path for item in index.bad] == [str(root / "Videos" / "0X3C.avi")]
+    assert "FileList.csv, line 4: unknown split 'FOLD3'" in index.bad[0].error
+
+
 def test_manifest_missing_file_shows_layout_and_synth_command(tmp_path):
     (tmp_path / "data").mkdir()
     with pytest.raises(

@@ -2,8 +2,9 @@ import json
 
 import pytest
 
-from echolab.data.formats import read_dataset
+from echolab.data.formats import EV9V_CLASSES, read_dataset
 from echolab.data.summary import format_summary, summarize
+from echolab.errors import DatasetError
 from tests.fixtures_video import write_echonet, write_ev9v, write_manifest, write_video
 
 
@@ -101,3 +102,82 @@ def test_format_summary_counts_unlabelled_videos(tmp_path):
     write_manifest(tmp_path, [{"path": "a.avi", "label": "", "split": "train"}])
     text = format_summary(summarize(read_dataset("manifest", tmp_path), progress=False))
     assert "(none)" in text and "Bad files: none" in text
+
+
+# ---- every problem of a folder, in one pass ---------------------------------------------------
+
+
+@pytest.fixture(params=["no_images", "zero_byte_frames"])
+def ev9v_with_three_faults(request, tmp_path):
+    """An EV9V folder with a corrupt video, an empty video and a row whose label is not a class."""
+    from echolab.data.synthetic import write_ev9v as write_synthetic_ev9v
+
+    root = write_synthetic_ev9v(
+        tmp_path / "ev9v", videos_per_class=1, size=48, min_frames=4, max_frames=5, progress=False
+    )
+    corrupt, empty, mislabelled = sorted((root / "Images").iterdir())[:3]
+    for frame in corrupt.iterdir():
+        frame.write_bytes(b"not a jpeg")
+    for frame in empty.iterdir():
+        frame.unlink() if request.param == "no_images" else frame.write_bytes(b"")
+    lines = (root / "labels.csv").read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, start=1) if text.startswith(f"{mislabelled.name},"))
+    lines[line - 1] = f"{mislabelled.name},A2C"
+    (root / "labels.csv").write_text("\n".join(lines) + "\n")
+    # A folder without images is caught by the reader; 0-byte images only when summarize probes them.
+    empty_found_by_reader = request.param == "no_images"
+    return root, {
+        "corrupt": corrupt,
+        "empty": empty,
+        "empty_reason": "holds no images" if empty_found_by_reader else "frame image is empty (0 bytes)",
+        "mislabelled": mislabelled,
+        "label_line": line,
+        "left_out_by_reader": {mislabelled.name, *([empty.name] if empty_found_by_reader else [])},
+    }
+
+
+def test_data_summary_lists_every_fault_of_the_folder(ev9v_with_three_faults, capsys):
+    from echolab.cli import main
+
+    root, faults = ev9v_with_three_faults
+    with pytest.warns(UserWarning):
+        assert main(["data-summary", "data=ev9v", f"data.root={root}", "--json"]) == 1
+    summary = json.loads(capsys.readouterr().out)
+    errors = {item["path"]: item["error"] for item in summary["bad"]}
+    assert len(summary["bad"]) == 3
+    assert set(errors) == {str(faults[kind]) for kind in ("corrupt", "empty", "mislabelled")}
+    assert errors[str(faults["mislabelled"])].startswith(
+        f"{root / 'labels.csv'}, line {faults['label_line']}: video '{faults['mislabelled'].name}' "
+        "has label 'A2C', which is not one of the classes"
+    )
+    assert errors[str(faults["mislabelled"])].endswith(f"data.classes=[{','.join(EV9V_CLASSES)},A2C]")
+    assert "cannot decode this image" in errors[str(faults["corrupt"])]
+    assert faults["empty_reason"] in errors[str(faults["empty"])]
+    probed = {video["name"] for video in summary["videos"]}
+    assert probed == {folder.name for folder in (root / "Images").iterdir()} - faults["left_out_by_reader"]
+
+
+def test_training_refuses_the_unknown_label_naming_the_row_and_the_fix(ev9v_with_three_faults):
+    root, faults = ev9v_with_three_faults
+    with pytest.raises(DatasetError) as error:
+        read_dataset("ev9v", root)
+    message = str(error.value)
+    assert (
+        f"labels.csv, line {faults['label_line']}: video '{faults['mislabelled'].name}' has label 'A2C'"
+        in (message)
+    )
+    assert f"data.classes=[{','.join(EV9V_CLASSES)},A2C]" in message
+    assert "data.skip_bad=true" in message
+
+
+def test_skip_bad_leaves_the_mislabelled_video_out_with_one_warning(ev9v_with_three_faults):
+    root, faults = ev9v_with_three_faults
+    with pytest.warns(UserWarning, match="leaving out") as warned:
+        index = read_dataset("ev9v", root, skip_bad=True)
+    assert len(warned) == 1 and faults["mislabelled"].name in str(warned[0].message)
+    assert {item.path for item in index.bad} == {
+        str(root / "Images" / name) for name in faults["left_out_by_reader"]
+    }
+    assert {video.name for video in index.videos} == (
+        {folder.name for folder in (root / "Images").iterdir()} - faults["left_out_by_reader"]
+    )

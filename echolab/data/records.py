@@ -2,7 +2,10 @@
 
 A reader turns a published dataset layout into a `DatasetIndex`: one `VideoRecord` per usable
 video, and a `BadVideo` for each one that cannot be used. The helpers below keep the readers'
-error messages and bad-video policy identical across formats.
+error messages and bad-video policy identical across formats: a problem confined to one video (a
+row with an unknown label or split, a missing video file) is recorded with `parse_or_mark_bad`
+and settled by `settle_bad`; a problem that makes the whole dataset unreadable (a missing root or
+file, a wrong header) is raised at once.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ import csv
 import math
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from echolab.errors import DatasetError
 from echolab.io import IMAGE_EXTENSIONS, natural_key
@@ -22,6 +27,8 @@ SPLITS = ("train", "val", "test")
 _SPLIT_ALIASES = {"train": "train", "val": "val", "validation": "val", "test": "test"}
 # How many bad videos an error or warning lists before summarising the rest.
 _BAD_SHOWN = 10
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,19 @@ def unknown_label_error(
         f"({', '.join(classes)}). If the dataset has other classes, list them all, e.g. "
         f"data.classes=[{','.join(suggested)}]"
     )
+
+
+def parse_or_mark_bad(bad: list[BadVideo], path: Path | str, parse: Callable[..., T], *args) -> T | None:
+    """`parse(*args)`, or None after recording its DatasetError in `bad` as a problem of `path`.
+
+    A wrong row leaves out its one video rather than the dataset, so that `data-summary` can list
+    every problem in one pass; `settle_bad` then decides whether training may go on without it.
+    """
+    try:
+        return parse(*args)
+    except DatasetError as error:
+        bad.append(BadVideo(str(path), str(error)))
+        return None
 
 
 def frame_folder_problem(folder: Path) -> str | None:

@@ -47,8 +47,13 @@ def probe_frame_folder(folder: Path) -> VideoInfo:
 
 
 def _read_image(path: Path) -> np.ndarray:
+    data = np.fromfile(path, dtype=np.uint8)
+    if data.size == 0:  # OpenCV raises its own error on empty input instead of returning None
+        raise VideoReadError(
+            f"{path}: the frame image is empty (0 bytes); replace it or remove its frame folder"
+        )
     # imdecode from bytes rather than imread: imread cannot open non-ASCII paths on Windows.
-    frame = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_COLOR)
+    frame = cv2.imdecode(data, cv2.IMREAD_COLOR)
     if frame is None:
         raise VideoReadError(f"{path}: cannot decode this image; replace it or remove its frame folder")
     return to_rgb(frame)

@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from echolab.data.records import BadVideo, DatasetIndex, VideoRecord, layout_error, parse_fps, settle_bad
+from echolab.data.records import (
+    BadVideo,
+    DatasetIndex,
+    VideoRecord,
+    layout_error,
+    parse_fps,
+    parse_or_mark_bad,
+    settle_bad,
+)
 from echolab.errors import DatasetError
 
 CLASSES = ["2CH", "4CH"]
@@ -35,23 +43,26 @@ def read_camus(root, classes: list[str] | None = None, skip_bad: bool = False) -
     if unknown:
         raise DatasetError(f"CAMUS views are {', '.join(CLASSES)}; data.classes has {', '.join(unknown)}")
     _check_layout(root)
+    split_of_file = {name: split for split, name in SPLIT_FILES.items()}
     videos, bad = [], []
-    for split, patients in _splits(root / "database_split").items():
-        for patient in patients:
-            for view in views:
-                folder = root / "database_nifti" / patient
-                sequence = folder / f"{patient}_{view}_half_sequence.nii.gz"
-                info = folder / f"Info_{view}.cfg"
-                missing = [p.name for p in (sequence, info) if not p.is_file()]
-                if missing:
-                    bad.append(BadVideo(str(sequence), f"{folder} lacks {', '.join(missing)}"))
-                    continue
-                ed, es, fps = _keyframes(info)
+    for patient, files in _split_files_listing(root / "database_split").items():
+        folder = root / "database_nifti" / patient
+        for view in views:
+            sequence = folder / f"{patient}_{view}_half_sequence.nii.gz"
+            info = folder / f"Info_{view}.cfg"
+            missing = [p.name for p in (sequence, info) if not p.is_file()]
+            if len(files) > 1:
+                problem = f"{root / 'database_split' / files[1]}: {patient} is also listed in {files[0]}; "
+                bad.append(BadVideo(str(sequence), problem + "keep each patient in one split"))
+            elif missing:
+                bad.append(BadVideo(str(sequence), f"{folder} lacks {', '.join(missing)}"))
+            elif keyframes := parse_or_mark_bad(bad, sequence, _keyframes, info):
+                ed, es, fps = keyframes
                 videos.append(
                     VideoRecord(
                         name=f"{patient}_{view}",
                         path=sequence,
-                        split=split,
+                        split=split_of_file[files[0]],
                         label=views.index(view),
                         fps=fps,
                         ed=(ed,),
@@ -77,23 +88,20 @@ def _check_layout(root: Path) -> None:
         )
 
 
-def _splits(folder: Path) -> dict[str, list[str]]:
-    splits, seen = {}, {}
-    for split, name in SPLIT_FILES.items():
+def _split_files_listing(folder: Path) -> dict[str, list[str]]:
+    """Patient -> the split files that list it, in file order (one, unless the split files overlap)."""
+    listed_in: dict[str, list[str]] = {}
+    for name in SPLIT_FILES.values():
         path = folder / name
         if not path.is_file():
             raise DatasetError(
                 f"{path} is missing; CAMUS lists each split's patients in {', '.join(SPLIT_FILES.values())}"
             )
-        patients = [line.strip() for line in path.read_text().splitlines() if line.strip()]
-        for patient in patients:
-            if patient in seen:
-                raise DatasetError(
-                    f"{path}: {patient} is also listed in {seen[patient]}; keep each patient in one split"
-                )
-            seen[patient] = path.name
-        splits[split] = patients
-    return splits
+        for patient in [line.strip() for line in path.read_text().splitlines() if line.strip()]:
+            files = listed_in.setdefault(patient, [])
+            if name not in files:
+                files.append(name)
+    return listed_in
 
 
 def _keyframes(info: Path) -> tuple[int, int, float | None]:

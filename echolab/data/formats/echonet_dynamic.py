@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from echolab.data.records import (
-    BadVideo,
     DatasetIndex,
     VideoRecord,
     layout_error,
     parse_fps,
+    parse_or_mark_bad,
     parse_split,
     read_csv_rows,
     settle_bad,
@@ -41,36 +41,57 @@ def read_echonet_dynamic(root, skip_bad: bool = False) -> DatasetIndex:
     file_list = root / "FileList.csv"
     traced = _traced_frames(root / "VolumeTracings.csv")
 
-    videos, bad, seen = [], [], set()
-    for line, row in read_csv_rows(file_list, required=FILE_LIST_COLUMNS):
-        where = f"{file_list}, line {line}"
+    rows = read_csv_rows(file_list, required=FILE_LIST_COLUMNS)
+    lines_of: dict[str, list[int]] = {}
+    for line, row in rows:
+        lines_of.setdefault(_without_avi(row["FileName"]), []).append(line)
+
+    videos, bad = [], []
+    for line, row in rows:
         name = _without_avi(row["FileName"])
-        if not name:
-            raise DatasetError(f"{where}: empty FileName")
-        if name in seen:
-            raise DatasetError(f"{where}: video {name!r} has a second row; keep one row per video")
-        seen.add(name)
-        path = root / "Videos" / f"{name}.avi"
-        if not path.is_file():
-            bad.append(BadVideo(str(path), f"{file_list} lists {name} but the video file is missing"))
-            continue
-        frames = traced.get(name, [])
-        # Reference loader's convention: first traced frame listed = ES, last = ED (one beat).
-        # With fewer than two traced frames the beat is unknown: no keyframe labels.
-        es, ed = ((frames[0],), (frames[-1],)) if len(frames) >= 2 else ((), ())
-        videos.append(
-            VideoRecord(
-                name=name,
-                path=path,
-                split=parse_split(row["Split"], where=where),
-                label=0,
-                fps=parse_fps(row["FPS"], where),
-                ed=ed,
-                es=es,
-            )
+        path = root / "Videos" / f"{name}.avi" if name else file_list
+        if name and len(lines_of[name]) > 1 and line != lines_of[name][0]:
+            continue  # a repeated video is listed once, under its first row
+        record = parse_or_mark_bad(
+            bad, path, _record, row, path, f"{file_list}, line {line}", lines_of, traced
         )
+        if record is not None:
+            videos.append(record)
     settle_bad(bad, skip_bad=skip_bad, source=root)
     return DatasetIndex(format="echonet_dynamic", root=root, classes=list(CLASSES), videos=videos, bad=bad)
+
+
+def _record(
+    row: dict[str, str],
+    path: Path,
+    where: str,
+    lines_of: dict[str, list[int]],
+    traced: dict[str, list[int] | str],
+) -> VideoRecord:
+    """The video of one FileList.csv row; a DatasetError if the row or its video is wrong."""
+    name = _without_avi(row["FileName"])
+    if not name:
+        raise DatasetError(f"{where}: empty FileName; fill it in or delete the row")
+    if len(lines_of[name]) > 1:
+        lines = ", ".join(map(str, lines_of[name]))
+        raise DatasetError(f"{where}: video {name!r} has rows on lines {lines}; keep one row per video")
+    if not path.is_file():
+        raise DatasetError(f"{where}: FileList.csv lists {name} but the video file is missing")
+    frames = traced.get(name, [])
+    if isinstance(frames, str):
+        raise DatasetError(frames)
+    # Reference loader's convention: first traced frame listed = ES, last = ED (one beat).
+    # With fewer than two traced frames the beat is unknown: no keyframe labels.
+    es, ed = ((frames[0],), (frames[-1],)) if len(frames) >= 2 else ((), ())
+    return VideoRecord(
+        name=name,
+        path=path,
+        split=parse_split(row["Split"], where=where),
+        label=0,
+        fps=parse_fps(row["FPS"], where),
+        ed=ed,
+        es=es,
+    )
 
 
 def _check_layout(root: Path) -> None:
@@ -90,15 +111,22 @@ def _check_layout(root: Path) -> None:
         )
 
 
-def _traced_frames(path: Path) -> dict[str, list[int]]:
-    """Video -> its distinct traced frames, in the order the file first lists them."""
-    frames: dict[str, list[int]] = {}
+def _traced_frames(path: Path) -> dict[str, list[int] | str]:
+    """Video -> its distinct traced frames, in the order the file first lists them, or why one of
+    its rows cannot be read (a problem of that video alone)."""
+    frames: dict[str, list[int] | str] = {}
     for line, row in read_csv_rows(path, required=TRACING_COLUMNS):
+        name = _without_avi(row["FileName"])
+        listed = frames.setdefault(name, [])
+        if isinstance(listed, str):
+            continue  # the first wrong row is enough to leave the video out
         try:
             frame = int(row["Frame"])
         except ValueError:
-            raise DatasetError(f"{path}, line {line}: Frame {row['Frame']!r} is not a frame number") from None
-        listed = frames.setdefault(_without_avi(row["FileName"]), [])
+            frames[name] = (
+                f"{path}, line {line}: Frame {row['Frame']!r} is not a frame number; write a whole number"
+            )
+            continue
         if frame not in listed:
             listed.append(frame)
     return frames

@@ -10,6 +10,7 @@ from echolab.data.records import (
     VideoRecord,
     frame_folder_problem,
     layout_error,
+    parse_or_mark_bad,
     read_csv_rows,
     settle_bad,
     unknown_label_error,
@@ -29,7 +30,8 @@ def read_ev9v(root, classes: list[str] | None = None, skip_bad: bool = False) ->
     root = Path(root).expanduser().absolute()
     classes = list(classes) if classes is not None else list(EV9V_CLASSES)
     _check_layout(root)
-    labels = _read_labels(root / "labels.csv", classes)
+    bad: list[BadVideo] = []
+    labels = _read_labels(root / "labels.csv", classes, root / "Images", bad)
 
     listed_in: dict[str, list[str]] = {}  # video -> the split files that list it, in file order
     for split_file in SPLIT_FILES.values():
@@ -39,7 +41,7 @@ def read_ev9v(root, classes: list[str] | None = None, skip_bad: bool = False) ->
                 files.append(split_file)
 
     split_of_file = {split_file: split for split, split_file in SPLIT_FILES.items()}
-    videos, bad = [], []
+    videos = []
     for name, files in listed_in.items():
         folder = root / "Images" / name
         if len(files) > 1:
@@ -48,6 +50,8 @@ def read_ev9v(root, classes: list[str] | None = None, skip_bad: bool = False) ->
             )
         elif name not in labels:
             bad.append(BadVideo(str(folder), f"{root / files[0]} lists it but labels.csv has no row for it"))
+        elif labels[name] is None:
+            continue  # its labels.csv row is already in `bad`
         elif problem := frame_folder_problem(folder):
             bad.append(BadVideo(str(folder), problem))
         else:
@@ -69,20 +73,28 @@ def _check_layout(root: Path) -> None:
         )
 
 
-def _read_labels(path: Path, classes: list[str]) -> dict[str, int]:
+def _read_labels(path: Path, classes: list[str], images: Path, bad: list[BadVideo]) -> dict[str, int | None]:
+    """Video -> class index, or None where its row is wrong (recorded in `bad`)."""
     rows = read_csv_rows(path, required=("names", "labels"), exact=True)
     labels_in_file = {row["labels"] for _, row in rows}
-    labels: dict[str, int] = {}
+    labels: dict[str, int | None] = {}
     for line, row in rows:
-        name, label = row["names"], row["labels"]
-        if label not in classes:
-            raise unknown_label_error(path, line, name, label, classes, labels_in_file)
-        if name in labels:
-            raise DatasetError(
-                f"{path}, line {line}: video {name!r} has a second row; keep one row per video"
-            )
-        labels[name] = classes.index(label)
+        name = row["names"]
+        labels[name] = parse_or_mark_bad(
+            bad, images / name, _label_index, path, line, row, classes, labels_in_file, name in labels
+        )
     return labels
+
+
+def _label_index(
+    path: Path, line: int, row: dict[str, str], classes: list[str], labels_in_file: set[str], repeated: bool
+) -> int:
+    name, label = row["names"], row["labels"]
+    if repeated:
+        raise DatasetError(f"{path}, line {line}: video {name!r} has a second row; keep one row per video")
+    if label not in classes:
+        raise unknown_label_error(path, line, name, label, classes, labels_in_file)
+    return classes.index(label)
 
 
 def _read_split_file(path: Path) -> list[str]:

@@ -13,6 +13,7 @@ from echolab.data.records import (
     frame_folder_problem,
     layout_error,
     parse_fps,
+    parse_or_mark_bad,
     parse_split,
     read_csv_rows,
     settle_bad,
@@ -46,44 +47,67 @@ def read_manifest(
     labels_in_file = {row["label"] for _, row in rows if row["label"]}
     classes = list(classes) if classes is not None else sorted(labels_in_file, key=natural_key)
     lines_of: dict[Path, list[int]] = {}
+    for line, row in rows:
+        if row["path"]:
+            lines_of.setdefault(_resolve(row["path"], manifest_path), []).append(line)
+
+    row_bad: list[BadVideo] = []  # rows that cannot be read
     listed = []
     for line, row in rows:
-        where = f"{manifest_path}, line {line}"
-        if not row["path"]:
-            raise DatasetError(f"{where}: empty path")
-        # abspath, not resolve: keep the user's symlinked paths as they wrote them.
-        path = Path(os.path.abspath(manifest_path.parent / Path(row["path"]).expanduser()))
-        label = row["label"]
-        if label and label not in classes:
-            raise unknown_label_error(manifest_path, line, row["path"], label, classes, labels_in_file)
-        lines_of.setdefault(path, []).append(line)
-        listed.append(
-            VideoRecord(
-                name="",  # named below, once every path is known
-                path=path,
-                split=parse_split(row["split"], where=where),
-                label=classes.index(label) if label else None,
-                fps=parse_fps(row.get("fps", ""), where),
-                ed=_frame_list(row.get("ed", ""), "ed", where),
-                es=_frame_list(row.get("es", ""), "es", where),
-            )
+        path = _resolve(row["path"], manifest_path) if row["path"] else manifest_path
+        record = parse_or_mark_bad(
+            row_bad, path, _record, row, path, manifest_path, line, classes, labels_in_file
         )
+        if record is not None:
+            listed.append(record)
 
     names = _unique_names([record.path for record in listed], manifest_path.parent)
-    videos, bad = [], {}
+    videos, source_bad = [], {}  # source_bad: one entry per unusable video, however often listed
     for record in listed:
         path = record.path
         if len(lines_of[path]) > 1:
             lines = ", ".join(map(str, lines_of[path]))
-            bad[path] = BadVideo(
+            source_bad[path] = BadVideo(
                 str(path), f"{manifest_path} lists it on lines {lines}; list each video once"
             )
         elif problem := _source_problem(path):
-            bad[path] = BadVideo(str(path), f"{manifest_path}: {problem}")
+            source_bad[path] = BadVideo(str(path), f"{manifest_path}: {problem}")
         else:
             videos.append(replace(record, name=names[path]))
-    settle_bad(list(bad.values()), skip_bad=skip_bad, source=manifest_path)
-    return DatasetIndex(format="manifest", root=root, classes=classes, videos=videos, bad=list(bad.values()))
+    bad = row_bad + list(source_bad.values())
+    settle_bad(bad, skip_bad=skip_bad, source=manifest_path)
+    return DatasetIndex(format="manifest", root=root, classes=classes, videos=videos, bad=bad)
+
+
+def _resolve(path: str, manifest_path: Path) -> Path:
+    # abspath, not resolve: keep the user's symlinked paths as they wrote them.
+    return Path(os.path.abspath(manifest_path.parent / Path(path).expanduser()))
+
+
+def _record(
+    row: dict[str, str],
+    path: Path,
+    manifest_path: Path,
+    line: int,
+    classes: list[str],
+    labels_in_file: set[str],
+) -> VideoRecord:
+    """The video of one manifest row, named later; a DatasetError if the row is wrong."""
+    where = f"{manifest_path}, line {line}"
+    if not row["path"]:
+        raise DatasetError(f"{where}: empty path; fill it in or delete the row")
+    label = row["label"]
+    if label and label not in classes:
+        raise unknown_label_error(manifest_path, line, row["path"], label, classes, labels_in_file)
+    return VideoRecord(
+        name="",  # named once every path is known
+        path=path,
+        split=parse_split(row["split"], where=where),
+        label=classes.index(label) if label else None,
+        fps=parse_fps(row.get("fps", ""), where),
+        ed=_frame_list(row.get("ed", ""), "ed", where),
+        es=_frame_list(row.get("es", ""), "es", where),
+    )
 
 
 def _frame_list(text: str, column: str, where: str) -> tuple[int, ...]:
