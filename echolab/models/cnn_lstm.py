@@ -6,26 +6,9 @@ from torch import nn
 from echolab.errors import ConfigError
 from echolab.models.backbones import create_backbone, encode_frames
 from echolab.models.registry import register_model
+from echolab.models.sequence_lstm import SequenceLSTM
 
 READOUT_CHOICES = ("last", "mean")
-
-
-def init_lstm_(lstm: nn.LSTM) -> None:
-    """STFM's LSTM initialisation: Xavier input weights, orthogonal recurrent weights, forget-gate bias 1.
-
-    PyTorch adds two bias vectors (input and recurrent); only the input one carries the forget-gate 1
-    so the effective forget bias is exactly 1, which keeps the cell remembering early in training.
-    """
-    for name, parameter in lstm.named_parameters():
-        if name.startswith("weight_ih"):
-            nn.init.xavier_uniform_(parameter)
-        elif name.startswith("weight_hh"):
-            nn.init.orthogonal_(parameter)
-        elif name.startswith("bias"):
-            nn.init.zeros_(parameter)
-            if name.startswith("bias_ih"):
-                gate = lstm.hidden_size  # PyTorch gate order is input, forget, cell, output
-                nn.init.ones_(parameter[gate : 2 * gate])
 
 
 @register_model("cnn_lstm", task="view")
@@ -52,27 +35,13 @@ class CNNLSTM(nn.Module):
         super().__init__()
         if readout not in READOUT_CHOICES:
             raise ConfigError(f"cnn_lstm: readout must be one of {READOUT_CHOICES}, got {readout!r}")
-        self.readout = readout
         self.backbone, num_features = create_backbone(backbone, pretrained)
-        # Inter-layer dropout only exists with 2+ layers; PyTorch warns if it is set for one.
-        self.lstm = nn.LSTM(
-            num_features,
-            hidden,
-            num_layers=layers,
-            batch_first=True,
-            dropout=dropout if layers > 1 else 0.0,
-            bidirectional=bidirectional,
+        self.lstm = SequenceLSTM(
+            num_features, hidden, layers=layers, dropout=dropout, bidirectional=bidirectional, readout=readout
         )
-        init_lstm_(self.lstm)
         self.dropout = nn.Dropout(dropout)
-        self.classifier = nn.Linear(hidden * (2 if bidirectional else 1), num_classes)
+        self.classifier = nn.Linear(self.lstm.output_size, num_classes)
 
     def forward(self, clip: torch.Tensor) -> torch.Tensor:
-        outputs, (final_hidden, _) = self.lstm(encode_frames(self.backbone, clip))
-        if self.readout == "mean":
-            summary = outputs.mean(dim=1)
-        else:
-            directions = 2 if self.lstm.bidirectional else 1
-            # final_hidden is (layers * directions, B, hidden); keep the top layer's directions.
-            summary = torch.cat(list(final_hidden[-directions:]), dim=1)
+        summary = self.lstm(encode_frames(self.backbone, clip))
         return self.classifier(self.dropout(summary))

@@ -7,8 +7,8 @@ from torch import nn
 
 from echolab.errors import ConfigError
 from echolab.models.backbones import create_backbone, with_frame_differences
-from echolab.models.cnn_lstm import init_lstm_
 from echolab.models.registry import register_model
+from echolab.models.sequence_lstm import SequenceLSTM
 
 
 def _conv_bn(in_channels: int, out_channels: int, kernel: int, stride: int) -> nn.Sequential:
@@ -103,15 +103,8 @@ class STFM(nn.Module):
                 nn.Flatten(),
                 nn.Dropout(0.2),
             )
-            self.lstm = nn.LSTM(
-                64,
-                lstm_hidden,
-                num_layers=lstm_layers,
-                batch_first=True,
-                dropout=0.3 if lstm_layers > 1 else 0.0,
-            )
-            init_lstm_(self.lstm)
-            self.temporal = nn.Sequential(nn.Dropout(0.3), nn.Linear(lstm_hidden, embed_dim))
+            self.lstm = SequenceLSTM(64, lstm_hidden, layers=lstm_layers, dropout=0.3, readout="last")
+            self.temporal = nn.Sequential(nn.Dropout(0.3), nn.Linear(self.lstm.output_size, embed_dim))
             streams = 2
         self.head = nn.Sequential(
             nn.Dropout(0.5),
@@ -137,6 +130,5 @@ class STFM(nn.Module):
                 frames_as_images, indices=[self.stem_stage], intermediates_only=True, stop_early=True
             )
             per_frame = self.frame_encoder(stem).reshape(batch, frames, -1)
-            outputs, _ = self.lstm(per_frame)
-            features.append(self.temporal(outputs[:, -1]))
+            features.append(self.temporal(self.lstm(per_frame)))
         return self.head(torch.cat(features, dim=1))

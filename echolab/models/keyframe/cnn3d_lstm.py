@@ -5,9 +5,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from echolab.models.cnn_lstm import init_lstm_
 from echolab.models.keyframe.base import KeyframeModel, check_outputs
 from echolab.models.registry import register_model
+from echolab.models.sequence_lstm import SequenceLSTM
 
 
 def _block(cin: int, cout: int) -> nn.Sequential:
@@ -40,18 +40,12 @@ class CNN3DLSTM(KeyframeModel):
         check_outputs("cnn3d_lstm", num_classes)
         widths = [3, *channels]
         self.features = nn.Sequential(*(_block(a, b) for a, b in zip(widths, widths[1:], strict=False)))
-        self.lstm = nn.LSTM(
-            widths[-1],
-            hidden,
-            num_layers=layers,
-            batch_first=True,
-            dropout=dropout if layers > 1 else 0.0,
-            bidirectional=bidirectional,
+        self.lstm = SequenceLSTM(
+            widths[-1], hidden, layers=layers, dropout=dropout, bidirectional=bidirectional
         )
-        init_lstm_(self.lstm)
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(hidden * (2 if bidirectional else 1), num_classes)
+        self.head = nn.Linear(self.lstm.output_size, num_classes)
 
     def forward(self, clip: torch.Tensor) -> torch.Tensor:
         per_frame = self.features(clip).mean(dim=(3, 4)).transpose(1, 2)  # B, T, C
-        return self.head(self.dropout(self.lstm(per_frame)[0]))
+        return self.head(self.dropout(self.lstm(per_frame)))

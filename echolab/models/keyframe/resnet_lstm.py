@@ -6,9 +6,9 @@ import torch
 from torch import nn
 
 from echolab.models.backbones import create_backbone
-from echolab.models.cnn_lstm import init_lstm_
 from echolab.models.keyframe.base import KeyframeModel, check_outputs
 from echolab.models.registry import register_model
+from echolab.models.sequence_lstm import SequenceLSTM
 
 
 @register_model("resnet_lstm", task="keyframe")
@@ -30,20 +30,14 @@ class ResNetLSTM(KeyframeModel):
         super().__init__()
         check_outputs("resnet_lstm", num_classes)
         self.backbone, features = create_backbone(backbone, pretrained)
-        self.lstm = nn.LSTM(
-            features,
-            hidden,
-            num_layers=layers,
-            batch_first=True,
-            dropout=dropout if layers > 1 else 0.0,
-            bidirectional=bidirectional,
+        self.lstm = SequenceLSTM(
+            features, hidden, layers=layers, dropout=dropout, bidirectional=bidirectional
         )
-        init_lstm_(self.lstm)
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(hidden * (2 if bidirectional else 1), num_classes)
+        self.head = nn.Linear(self.lstm.output_size, num_classes)
 
     def frame_features(self, frames: torch.Tensor) -> torch.Tensor:
         return self.backbone(frames)
 
     def temporal_head(self, features: torch.Tensor) -> torch.Tensor:
-        return self.head(self.dropout(self.lstm(features)[0]))
+        return self.head(self.dropout(self.lstm(features)))
