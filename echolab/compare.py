@@ -231,7 +231,7 @@ def measure_run(run_dir: Path, computed: set[str], clips_per_video: int | None, 
     if not computed:
         return {}
     from echolab.models.complexity import count_parameters, gflops_per_clip
-    from echolab.tasks.recipes import recipe
+    from echolab.tasks.registry import recipe
 
     metrics = json.loads((run_dir / "metrics.json").read_text())
     cfg = yaml.safe_load((run_dir / "config.yaml").read_text())

@@ -7,17 +7,17 @@ from pathlib import Path
 
 import lightning as L
 
-from echolab.callbacks.view_report import write_view_predictions
 from echolab.checkpoints import TASK_KEY, read_header
-from echolab.data.datamodules import predict_loader
 from echolab.data.records import BadVideo
 from echolab.errors import EcholabError
 from echolab.io import expand_video_inputs
 from echolab.io.cache import FrameCache
-from echolab.keyframes.predict import predict_keyframes
 from echolab.runs import create_run_dir
-from echolab.tasks.keyframe import KeyframeTask
-from echolab.tasks.recipes import RECIPES
+from echolab.tasks.keyframe.module import KeyframeTask
+from echolab.tasks.keyframe.predict import predict_keyframes
+from echolab.tasks.registry import RECIPES
+from echolab.tasks.view.datamodule import predict_loader
+from echolab.tasks.view.report import write_view_predictions
 
 
 def load_task(ckpt: str | Path) -> L.LightningModule:

@@ -18,7 +18,7 @@ from echolab.errors import ConfigError
 from echolab.loggers import build_loggers
 from echolab.quiet import silence_library_noise
 from echolab.runs import create_run_dir, format_summary, write_config, write_metrics
-from echolab.tasks.recipes import recipe
+from echolab.tasks.registry import recipe
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import yaml
 
-from echolab.metrics.keyframe import match_keyframes
+from echolab.tasks.keyframe.metrics import match_keyframes
 from echolab.runs import checkout_root, notebook_run
 
 # %% tags=["parameters"]

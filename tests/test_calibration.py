@@ -4,7 +4,11 @@ import pytest
 import torch
 
 from echolab.errors import ConfigError
-from echolab.metrics.calibration import error_detection_auroc, expected_calibration_error, uncertainty_report
+from echolab.tasks.view.calibration import (
+    error_detection_auroc,
+    expected_calibration_error,
+    uncertainty_report,
+)
 
 
 def test_ece_by_hand():

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from echolab.errors import ConfigError
-from echolab.losses.evidential import (
+from echolab.tasks.view.losses import (
     LOSSES,
     clip_probabilities,
     clip_uncertainty,

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from echolab.errors import ConfigError
-from echolab.losses.fusion import FUSIONS, combine_opinions, fuse
+from echolab.tasks.view.fusion import FUSIONS, combine_opinions, fuse
 
 
 def test_alpha_sum_matches_the_reference_formula():

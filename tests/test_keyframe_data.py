@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from echolab.data.formats import read_dataset
-from echolab.data.keyframe_datamodule import KeyframeDataModule
-from echolab.data.keyframe_datasets import CurveSettings, KeyframeTrainClips, KeyframeVideos
 from echolab.data.transforms import ClipTransform
 from echolab.errors import ConfigError, DatasetError
 from echolab.io.cache import FrameCache
+from echolab.tasks.keyframe.datamodule import KeyframeDataModule
+from echolab.tasks.keyframe.datasets import CurveSettings, KeyframeTrainClips, KeyframeVideos
 
 SIZE = 32
 

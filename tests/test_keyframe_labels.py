@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from echolab.data.keyframe_labels import Beat, beat_mask, cycle_length, event_curves, mirrored_frames
+from echolab.tasks.keyframe.targets import Beat, beat_mask, cycle_length, event_curves, mirrored_frames
 
 
 def test_curve_is_one_at_events_and_gaussian_in_between():

@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from echolab.errors import ConfigError
-from echolab.keyframes.sliding_window import sliding_window_curves
 from echolab.models import create_model, list_models, model_info
 from echolab.models.keyframe.temporal_swin import SwinBlock1D, TemporalSwin
+from echolab.tasks.keyframe.sliding_window import sliding_window_curves
 
 SMALL = {
     "resnet_vst": {"backbone": "resnet10t", "dim": 16, "heads": 2, "window": 4},

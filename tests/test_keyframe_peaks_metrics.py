@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from echolab.data.keyframe_labels import Beat, event_curves
 from echolab.errors import ConfigError
-from echolab.keyframes.peaks import PeakSettings, distance_frames, pick_peaks
-from echolab.metrics.keyframe import KeyframeMetrics, match_keyframes
+from echolab.tasks.keyframe.metrics import KeyframeMetrics, match_keyframes
+from echolab.tasks.keyframe.peaks import PeakSettings, distance_frames, pick_peaks
+from echolab.tasks.keyframe.targets import Beat, event_curves
 
 SETTINGS = PeakSettings(min_distance_s=0.25, prominence=0.1, fallback_fps=40.0)
 

@@ -15,8 +15,8 @@ from echolab.data.samplers import (
     SegmentBankSampler,
     training_items,
 )
-from echolab.data.view_datasets import TrainClips, VideoClips
 from echolab.errors import ConfigError
+from echolab.tasks.view.datasets import TrainClips, VideoClips
 
 CLASSES = ["A", "B", "C"]
 

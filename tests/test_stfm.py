@@ -13,7 +13,7 @@ from echolab.config import load_experiment, to_plain
 from echolab.data.samplers import UNVISITED, SegmentBankSampler
 from echolab.errors import ConfigError
 from echolab.models import create_model
-from echolab.tasks.recipes import recipe
+from echolab.tasks.registry import recipe
 from echolab.train import train
 
 ONE_STEP = ["trainer.limit_train_batches=1", "trainer.limit_val_batches=1", "trainer.limit_test_batches=1"]

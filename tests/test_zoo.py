@@ -7,7 +7,7 @@ from torch import nn
 from echolab.errors import ConfigError
 from echolab.models import create_model
 from echolab.models.complexity import count_parameters, gflops_per_clip
-from echolab.models.timesformer import DividedSpaceTimeBlock
+from echolab.models.view.timesformer import DividedSpaceTimeBlock
 
 TINY_SWIN = {"embed_dim": 24, "depths": [1, 1, 1, 1], "num_heads": [1, 2, 4, 8]}
 TINY_TIMESFORMER = {"patch_size": 8, "embed_dim": 32, "depth": 2, "heads": 2}

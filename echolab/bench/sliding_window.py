@@ -12,12 +12,12 @@ from pathlib import Path
 
 import torch
 
-from echolab.data.keyframe_datasets import CurveSettings, KeyframeVideos
 from echolab.data.records import VideoRecord
 from echolab.data.transforms import ClipTransform
 from echolab.io.cache import FrameCache
-from echolab.keyframes.sliding_window import sliding_window_curves
 from echolab.models import create_model
+from echolab.tasks.keyframe.datasets import CurveSettings, KeyframeVideos
+from echolab.tasks.keyframe.sliding_window import sliding_window_curves
 
 # The CPU form of the keyframe_synthetic experiment's model.
 MODEL = {"name": "resnet_vst", "backbone": "resnet10t", "dim": 64, "heads": 4, "window": 8}

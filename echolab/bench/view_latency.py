@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import torch
 
-from echolab.losses.fusion import fuse
 from echolab.models import create_model
 from echolab.models.complexity import count_parameters, gflops_per_clip
+from echolab.tasks.view.fusion import fuse
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class LatencyModel:
     name: str
     arguments: dict = field(default_factory=dict)
     clip_frames: int = 8
-    fusion: str = "prob_mean"  # a task.fusion rule (echolab.losses.fusion)
+    fusion: str = "prob_mean"  # a task.fusion rule (echolab.tasks.view.fusion)
     loss: str = "ce"  # how the fusion reads logits (re_edl: as evidence)
 
 

@@ -15,7 +15,7 @@ import math
 import torch
 from torchmetrics import Metric
 
-from echolab.data.keyframe_labels import EVENTS
+from echolab.tasks.keyframe.targets import EVENTS
 
 
 def match_keyframes(true: list[int], predicted: list[int], tolerance: float) -> list[tuple[int, int]]:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import torch
 
-from echolab.callbacks.keyframe_report import frame_list, write_curves, write_keyframe_predictions
-from echolab.data.keyframe_datamodule import keyframe_predict_dataset
 from echolab.runs import create_run_dir
+from echolab.tasks.keyframe.datamodule import keyframe_predict_dataset
+from echolab.tasks.keyframe.report import frame_list, write_curves, write_keyframe_predictions
 
 
 def _times(frames: list[int], fps: float | None) -> str:

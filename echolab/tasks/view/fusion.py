@@ -17,7 +17,7 @@ import math
 import torch
 
 from echolab.errors import ConfigError
-from echolab.losses.evidential import clip_probabilities, evidence_prior
+from echolab.tasks.view.losses import clip_probabilities, evidence_prior
 
 FUSIONS = ("alpha_sum", "dempster_shafer", "prob_mean")
 

@@ -15,10 +15,10 @@ import torch
 from torch.utils.data import Dataset
 
 from echolab.data.clips import ClipSpec, clip_indices, gather_clip
-from echolab.data.keyframe_labels import Beat, beat_mask, event_curves, mirrored_frames
 from echolab.data.records import VideoRecord
 from echolab.data.transforms import ClipTransform
 from echolab.io.cache import FrameCache
+from echolab.tasks.keyframe.targets import Beat, beat_mask, event_curves, mirrored_frames
 
 
 def _torch_rng() -> np.random.Generator:

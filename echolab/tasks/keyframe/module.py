@@ -19,15 +19,15 @@ import math
 import torch
 
 from echolab.checkpoints import TASK_KEY
-from echolab.data.keyframe_labels import KEYFRAME_CLASSES
 from echolab.distributed import gather_rows
 from echolab.errors import EcholabError
-from echolab.keyframes.peaks import PeakSettings, pick_peaks
-from echolab.keyframes.sliding_window import sliding_window_curves
-from echolab.metrics.keyframe import KeyframeMetrics
 from echolab.models import create_model
 from echolab.models.keyframe.base import KEYFRAME_OUTPUTS
 from echolab.tasks.base import EcholabTask
+from echolab.tasks.keyframe.metrics import KeyframeMetrics
+from echolab.tasks.keyframe.peaks import PeakSettings, pick_peaks
+from echolab.tasks.keyframe.sliding_window import sliding_window_curves
+from echolab.tasks.keyframe.targets import KEYFRAME_CLASSES
 from echolab.tasks.optim import configure_optimization
 
 

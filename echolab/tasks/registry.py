@@ -9,13 +9,13 @@ from pathlib import Path
 import lightning as L
 from lightning.pytorch.callbacks import Callback
 
-from echolab.callbacks.keyframe_report import KeyframeReportWriter
-from echolab.callbacks.view_report import ViewReportWriter
-from echolab.data.datamodules import ViewDataModule, view_preprocess
-from echolab.data.keyframe_datamodule import KeyframeDataModule, keyframe_preprocess
 from echolab.errors import ConfigError
-from echolab.tasks.keyframe import KeyframeTask
-from echolab.tasks.view import ViewClassificationTask
+from echolab.tasks.keyframe.datamodule import KeyframeDataModule, keyframe_preprocess
+from echolab.tasks.keyframe.module import KeyframeTask
+from echolab.tasks.keyframe.report import KeyframeReportWriter
+from echolab.tasks.view.datamodule import ViewDataModule, view_preprocess
+from echolab.tasks.view.module import ViewClassificationTask
+from echolab.tasks.view.report import ViewReportWriter
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from echolab.data.samplers import (
 )
 from echolab.data.sources import data_provenance, ensure_dataset, open_decoded_dataset
 from echolab.data.transforms import ClipTransform
-from echolab.data.view_datasets import TrainClips, VideoClips
 from echolab.errors import ConfigError, DatasetError
 from echolab.io.cache import FrameCache
+from echolab.tasks.view.datasets import TrainClips, VideoClips
 
 
 def view_preprocess(data: dict) -> dict:

@@ -14,13 +14,13 @@ import torch.nn.functional as F
 
 from echolab.checkpoints import TASK_KEY
 from echolab.errors import EcholabError
-from echolab.losses.evidential import check_loss, clip_uncertainty, training_loss
-from echolab.losses.fusion import check_fusion, fuse
-from echolab.metrics.calibration import uncertainty_report
-from echolab.metrics.classification import detail_metrics, report, summary_metrics
 from echolab.models import create_model
 from echolab.tasks.base import EcholabTask
 from echolab.tasks.optim import configure_optimization
+from echolab.tasks.view.calibration import uncertainty_report
+from echolab.tasks.view.fusion import check_fusion, fuse
+from echolab.tasks.view.losses import check_loss, clip_uncertainty, training_loss
+from echolab.tasks.view.metrics import detail_metrics, report, summary_metrics
 
 
 class ViewClassificationTask(EcholabTask):

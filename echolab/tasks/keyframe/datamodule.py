@@ -9,13 +9,13 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader
 
-from echolab.data.keyframe_datasets import CurveSettings, KeyframeTrainClips, KeyframeVideos, beat_of
-from echolab.data.keyframe_labels import KEYFRAME_CLASSES, LABEL_MODES
 from echolab.data.records import DatasetIndex, VideoRecord
 from echolab.data.sources import data_provenance, ensure_dataset, open_decoded_dataset
 from echolab.data.transforms import ClipTransform
 from echolab.errors import ConfigError, DatasetError
 from echolab.io.cache import FrameCache
+from echolab.tasks.keyframe.datasets import CurveSettings, KeyframeTrainClips, KeyframeVideos, beat_of
+from echolab.tasks.keyframe.targets import KEYFRAME_CLASSES, LABEL_MODES
 
 
 def keyframe_preprocess(data: dict) -> dict:

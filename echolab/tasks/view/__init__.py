@@ -1,0 +1,1 @@
+"""View classification: one label (and an uncertainty) per video."""
