@@ -231,11 +231,11 @@ def measure_run(run_dir: Path, computed: set[str], clips_per_video: int | None, 
     if not computed:
         return {}
     from echolab.models.complexity import count_parameters, gflops_per_clip
-    from echolab.tasks.registry import recipe
+    from echolab.tasks.registry import task_entry
 
     metrics = json.loads((run_dir / "metrics.json").read_text())
     cfg = yaml.safe_load((run_dir / "config.yaml").read_text())
-    module = recipe(cfg["task"]["name"]).module_class.load_from_checkpoint(
+    module = task_entry(cfg["task"]["name"]).module.load_from_checkpoint(
         metrics["checkpoint"], map_location="cpu"
     )
     model = getattr(module, "model", module).eval()

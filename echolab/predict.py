@@ -1,4 +1,9 @@
-"""predict(ckpt, video): run a checkpoint on videos of any codec and size, print and save the answers."""
+"""predict(ckpt, video): run a checkpoint of any task on videos of any format, print and save the answers.
+
+One path for every task: the checkpoint names its task, the task's entry (tasks/registry.py) gives the
+loader of unlabelled inputs and the writer of its predictions, and Lightning's `Trainer.predict` runs
+the module's own `predict_step` between them.
+"""
 
 from __future__ import annotations
 
@@ -13,20 +18,7 @@ from echolab.errors import EcholabError
 from echolab.io import expand_video_inputs
 from echolab.io.cache import FrameCache
 from echolab.runs import create_run_dir
-from echolab.tasks.keyframe.module import KeyframeTask
-from echolab.tasks.keyframe.predict import predict_keyframes
-from echolab.tasks.registry import RECIPES
-from echolab.tasks.view.datamodule import predict_loader
-from echolab.tasks.view.report import write_view_predictions
-
-
-def load_task(ckpt: str | Path) -> L.LightningModule:
-    """Rebuild any echolab task from its checkpoint alone."""
-    path = Path(ckpt)
-    task = read_header(path)[TASK_KEY]
-    if task not in RECIPES:
-        raise EcholabError(f"{path} is a checkpoint of task {task!r}, which this echolab does not know")
-    return RECIPES[task].module_class.load_from_checkpoint(path, map_location="cpu").eval()
+from echolab.tasks.registry import TASKS
 
 
 @dataclass(frozen=True)
@@ -35,11 +27,13 @@ class PredictResult:
     failed: list[BadVideo]  # the inputs that could not be read, with the reason
 
 
-def _readable(paths: list[Path], cache_dir, cache_size) -> tuple[list[Path], list[BadVideo]]:
-    """Decode every input once (into the frame cache), keeping those that fail apart."""
-    failed = FrameCache(cache_dir, size=cache_size).ensure(paths, skip_bad=True)
-    unreadable = {item.path for item in failed}
-    return [p for p in paths if str(p) not in unreadable], failed
+def load_task(ckpt: str | Path) -> L.LightningModule:
+    """Rebuild any echolab task from its checkpoint alone."""
+    path = Path(ckpt)
+    task = read_header(path)[TASK_KEY]
+    if task not in TASKS:
+        raise EcholabError(f"{path} is a checkpoint of task {task!r}, which this echolab does not know")
+    return TASKS[task].module.load_from_checkpoint(path, map_location="cpu").eval()
 
 
 def predict(
@@ -56,24 +50,17 @@ def predict(
     if out and Path(out).exists():
         raise EcholabError(f"{out} exists; choose another out= (echolab never overwrites outputs)")
     module = load_task(ckpt)
-    paths, failed = _readable(expand_video_inputs(video), cache_dir, module.hparams.preprocess["cache_size"])
+    entry = TASKS[module.task_name]
+    preprocess = module.hparams.preprocess
+    cache = FrameCache(cache_dir, size=preprocess["cache_size"])
+    inputs = expand_video_inputs(video)
+    failed = cache.ensure(inputs, skip_bad=True)  # decoded once; what fails is listed, not fatal
+    unreadable = {item.path for item in failed}
+    paths = [p for p in inputs if str(p) not in unreadable]
     if not paths:
         raise EcholabError(
             "no input could be read:\n" + "\n".join(f"  {item.path}: {item.error}" for item in failed)
         )
-    if isinstance(module, KeyframeTask):
-        csv_path = predict_keyframes(module, paths, out=out, runs_root=runs_root, cache_dir=cache_dir)
-    else:
-        csv_path = _predict_views(module, paths, out, runs_root, cache_dir, batch_size)
-    if failed:
-        print(f"{len(failed)} of {len(paths) + len(failed)} inputs could not be read:")
-        for item in failed:
-            print(f"  {item.path}: {item.error}")
-    return PredictResult(csv_path, failed)
-
-
-def _predict_views(module, paths: list[Path], out, runs_root, cache_dir, batch_size: int) -> Path:
-    loader = predict_loader(paths, module.hparams.preprocess, cache_dir, batch_size=batch_size)
     trainer = L.Trainer(
         accelerator="auto",
         devices=1,
@@ -82,21 +69,13 @@ def _predict_views(module, paths: list[Path], out, runs_root, cache_dir, batch_s
         enable_model_summary=False,
         enable_progress_bar=len(paths) > 1,
     )
-    rows = []
-    for batch in trainer.predict(module, loader):
-        for index, probs, uncertainty in zip(
-            batch["index"], batch["probs"], batch["uncertainty"], strict=True
-        ):
-            rows.append(
-                {"index": int(index), "label": -1, "probs": probs.tolist(), "uncertainty": float(uncertainty)}
-            )
-    names = [paths[row["index"]].name for row in rows]
-    for name, row in zip(names, rows, strict=True):
-        probs = row["probs"]
-        best = max(range(len(probs)), key=probs.__getitem__)
-        print(f"{name}  {module.classes[best]}  p={probs[best]:.3f}  uncertainty={row['uncertainty']:.3f}")
-    out_path = Path(out) if out else create_run_dir(runs_root, "predict", subdirs=()) / "predictions.csv"
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    write_view_predictions(out_path, [str(p) for p in paths], rows, module.classes)
-    print(f"predictions written to {out_path}")
-    return out_path
+    outputs = trainer.predict(module, entry.predict_loader(paths, preprocess, cache, batch_size))
+    csv_path = Path(out) if out else create_run_dir(runs_root, "predict", subdirs=()) / "predictions.csv"
+    csv_path.parent.mkdir(parents=True, exist_ok=True)
+    entry.write_predictions(csv_path, paths, outputs, module)
+    print(f"predictions written to {csv_path}")
+    if failed:
+        print(f"{len(failed)} of {len(inputs)} inputs could not be read:")
+        for item in failed:
+            print(f"  {item.path}: {item.error}")
+    return PredictResult(csv_path, failed)

@@ -18,7 +18,7 @@ from echolab.errors import ConfigError
 from echolab.loggers import build_loggers
 from echolab.quiet import silence_library_noise
 from echolab.runs import create_run_dir, format_summary, write_config, write_metrics
-from echolab.tasks.registry import recipe
+from echolab.tasks.registry import task_entry
 
 
 @dataclass(frozen=True)
@@ -53,11 +53,11 @@ def _headline(metrics: dict, keys: tuple[str, ...]) -> dict:
 
 
 def _prepare(cfg: DictConfig, stage: str):
-    """Seed, then the experiment's recipe and its data module, ready to serve `stage`."""
+    """Seed, then the experiment's task entry and its data module, ready to serve `stage`."""
     plain = to_plain(cfg)
     L.seed_everything(plain["seed"], workers=True, verbose=False)
-    entry = recipe(plain["task"]["name"])
-    datamodule = entry.datamodule(plain)
+    entry = task_entry(plain["task"]["name"])
+    datamodule = entry.datamodule(plain["data"])
     datamodule.prepare_data()
     datamodule.setup(stage)
     return plain, entry, datamodule
@@ -79,7 +79,7 @@ def train(cfg: DictConfig, overrides: list[str] = (), *, started: float | None =
     """
     started = time.time() if started is None else started
     plain, entry, datamodule = _prepare(cfg, "fit")
-    module = entry.module(plain, datamodule)
+    module = entry.module.from_config(plain, datamodule)
 
     run_dir = create_run_dir(plain["run"]["root"], plain["exp"])
     write_config(run_dir, _recorded(plain, datamodule), list(overrides))
@@ -121,7 +121,7 @@ def evaluate(
     started = time.time() if started is None else started
     check_against_experiment(read_header(ckpt), ckpt, to_plain(cfg))
     plain, entry, datamodule = _prepare(cfg, "test")
-    module = entry.module_class.load_from_checkpoint(ckpt, map_location="cpu")
+    module = entry.module.load_from_checkpoint(ckpt, map_location="cpu")
     plain["model"] = dict(module.hparams.model)
     if list(module.classes) != list(datamodule.classes):
         raise ConfigError(

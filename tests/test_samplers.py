@@ -8,6 +8,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from echolab.data.clips import ClipSpec, centred_clip
+from echolab.data.records import VideoRecord
 from echolab.data.samplers import (
     UNVISITED,
     ClassBalancedSampler,
@@ -132,9 +133,13 @@ def test_bad_bank_options_name_the_key():
         bank_sampler(epsilon=1.5)
 
 
+def records(names: list[str]) -> list[VideoRecord]:
+    return [VideoRecord(name=name, path=name, split="train", label=0) for name in names]
+
+
 def test_train_clips_are_built_around_the_sampled_centre():
     spec = ClipSpec(frames=5, stride=5)
-    dataset = TrainClips(["v"], [0], FrameNumberCache({"v": 40}), spec, as_tensor, "centre")
+    dataset = TrainClips(records(["v"]), FrameNumberCache({"v": 40}), spec, as_tensor, "centre")
     item = dataset[(0, 2)]
     assert item["centre"] == 2 and frame_numbers(item["clip"]) == [0, 0, 2, 7, 12]  # clamped at the start
     assert frame_numbers(dataset[(0, 38)]["clip"]) == centred_clip(40, 38, spec).tolist()
@@ -143,7 +148,7 @@ def test_train_clips_are_built_around_the_sampled_centre():
 def test_evaluation_centres_spread_over_the_first_frames():
     spec = ClipSpec(frames=3, stride=5)
     dataset = VideoClips(
-        ["v"], [0], FrameNumberCache({"v": 200}), spec, as_tensor, "centre", num_clips=4, eval_frames=31
+        records(["v"]), FrameNumberCache({"v": 200}), spec, as_tensor, "centre", num_clips=4, eval_frames=31
     )
     clips = dataset[0]["clips"]
     assert [frame_numbers(c)[1] for c in clips] == [0, 10, 20, 30]  # floor(linspace(0, 30, 4))
@@ -155,7 +160,7 @@ def test_persistent_workers_serve_the_segments_the_bank_chooses_between_batches(
     videos = 8
     lengths = {f"v{i}": 100 for i in range(videos)}
     spec = ClipSpec(frames=3, stride=2)
-    dataset = TrainClips(list(lengths), [0] * videos, FrameNumberCache(lengths), spec, as_tensor, "centre")
+    dataset = TrainClips(records(list(lengths)), FrameNumberCache(lengths), spec, as_tensor, "centre")
     torch.manual_seed(0)
     sampler = SegmentBankSampler(
         training_items([0] * videos, CLASSES, None, clips_per_video=4),

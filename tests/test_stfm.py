@@ -13,7 +13,7 @@ from echolab.config import load_experiment, to_plain
 from echolab.data.samplers import UNVISITED, SegmentBankSampler
 from echolab.errors import ConfigError
 from echolab.models import create_model
-from echolab.tasks.registry import recipe
+from echolab.tasks.registry import task_entry
 from echolab.train import train
 
 ONE_STEP = ["trainer.limit_train_batches=1", "trainer.limit_val_batches=1", "trainer.limit_test_batches=1"]
@@ -84,11 +84,11 @@ def test_initialisation_follows_the_paper():
 @pytest.fixture
 def stfm_parts(smoke_overrides):
     plain = to_plain(load_experiment("stfm_synthetic", smoke_overrides))
-    entry = recipe("view")
-    datamodule = entry.datamodule(plain)
+    entry = task_entry("view")
+    datamodule = entry.datamodule(plain["data"])
     datamodule.prepare_data()
     datamodule.setup("fit")
-    return plain, datamodule, entry.module(plain, datamodule)
+    return plain, datamodule, entry.module.from_config(plain, datamodule)
 
 
 def test_training_steps_feed_the_segment_bank(stfm_parts):
@@ -129,8 +129,8 @@ def test_training_steps_feed_the_segment_bank(stfm_parts):
 
 def test_the_callback_refuses_a_sampler_without_a_bank(smoke_overrides):
     plain = to_plain(load_experiment("stfm_synthetic", [*smoke_overrides, "data.sampler=random"]))
-    entry = recipe("view")
-    datamodule = entry.datamodule(plain)
+    entry = task_entry("view")
+    datamodule = entry.datamodule(plain["data"])
     datamodule.prepare_data()
     trainer = L.Trainer(
         max_epochs=1,
@@ -140,7 +140,7 @@ def test_the_callback_refuses_a_sampler_without_a_bank(smoke_overrides):
         logger=False,
     )
     with pytest.raises(ConfigError, match="data.sampler=uncertainty"):
-        trainer.fit(entry.module(plain, datamodule), datamodule=datamodule)
+        trainer.fit(entry.module.from_config(plain, datamodule), datamodule=datamodule)
 
 
 def test_video_probabilities_use_the_fusion_rule(stfm_parts):

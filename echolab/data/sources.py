@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
-import warnings
 from datetime import datetime
 from pathlib import Path
 
 from echolab.data.formats import read_dataset
-from echolab.data.records import DatasetIndex
+from echolab.data.records import DatasetIndex, settle_bad
 from echolab.data.synthetic.marker import differences, generator_options, marker_content, read_marker
-from echolab.errors import ConfigError, DatasetError, VideoReadError
+from echolab.errors import ConfigError, DatasetError
+from echolab.io.cache import FrameCache
 
 log = logging.getLogger(__name__)
 
@@ -98,22 +98,14 @@ def open_dataset(data: dict) -> DatasetIndex:
     )
 
 
-def open_decoded_dataset(data: dict, frames) -> DatasetIndex:
-    """`open_dataset`, then every video decoded once into `frames` (anything with
-    `ensure(paths, skip_bad=)`); with `data.skip_bad`, unreadable videos are dropped with one warning that
-    names each of them and recorded in `index.bad`."""
+def open_decoded_dataset(data: dict, cache: FrameCache) -> DatasetIndex:
+    """`open_dataset`, then every video decoded once into the frame cache. Videos that cannot be
+    decoded go through the same policy as the reader's bad rows (records.settle_bad): all of them
+    listed in one error, or, with `data.skip_bad`, left out with one warning and kept in `index.bad`."""
     index = open_dataset(data)
-    try:
-        bad = frames.ensure([v.path for v in index.videos], skip_bad=data["skip_bad"])
-    except VideoReadError as err:
-        raise VideoReadError(f"{err} (or set data.skip_bad=true to leave such videos out)") from err
-    if bad:
-        unreadable = {b.path for b in bad}
-        warnings.warn(
-            f"skipping {len(bad)} unreadable videos (data.skip_bad=true): "
-            + "; ".join(f"{b.path}: {b.error}" for b in bad),
-            stacklevel=2,
-        )
-        index.videos = [v for v in index.videos if str(v.path) not in unreadable]
-        index.bad.extend(bad)
+    bad = cache.ensure([v.path for v in index.videos], skip_bad=True)
+    settle_bad(bad, skip_bad=data["skip_bad"], source=index.root)
+    unreadable = {b.path for b in bad}
+    index.videos = [v for v in index.videos if str(v.path) not in unreadable]
+    index.bad.extend(bad)
     return index

@@ -1,4 +1,9 @@
-"""What `train`, `evaluate` and `predict` need to know about each task, keyed by `task.name`."""
+"""One entry per task: everything `train`, `evaluate` and `predict` need to know about it.
+
+Adding a task is one folder under tasks/ (its data module, LightningModule, report and predict writer)
+plus one entry in TASKS below; `task.name` in an experiment picks the entry, and a checkpoint names
+its own (tasks/base.py writes it), so `echolab predict` needs nothing but the file.
+"""
 
 from __future__ import annotations
 
@@ -6,71 +11,59 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import lightning as L
 from lightning.pytorch.callbacks import Callback
+from torch.utils.data import DataLoader
 
+from echolab.data.datamodule import VideoDataModule
 from echolab.errors import ConfigError
-from echolab.tasks.keyframe.datamodule import KeyframeDataModule, keyframe_preprocess
-from echolab.tasks.keyframe.module import KeyframeTask
-from echolab.tasks.keyframe.report import KeyframeReportWriter
-from echolab.tasks.view.datamodule import ViewDataModule, view_preprocess
-from echolab.tasks.view.module import ViewClassificationTask
-from echolab.tasks.view.report import ViewReportWriter
+from echolab.tasks.base import EcholabTask
+from echolab.tasks.keyframe import datamodule as keyframe_data
+from echolab.tasks.keyframe import module as keyframe_module
+from echolab.tasks.keyframe import predict as keyframe_predict
+from echolab.tasks.keyframe import report as keyframe_report
+from echolab.tasks.view import datamodule as view_data
+from echolab.tasks.view import module as view_module
+from echolab.tasks.view import predict as view_predict
+from echolab.tasks.view import report as view_report
 
 
 @dataclass(frozen=True)
-class Recipe:
-    datamodule: Callable[[dict], L.LightningDataModule]
-    module: Callable[[dict, L.LightningDataModule], L.LightningModule]
-    module_class: type[L.LightningModule]
+class Task:
+    name: str
+    datamodule: type[VideoDataModule]  # built from the experiment's `data:` block
+    module: type[EcholabTask]  # `from_config(cfg, datamodule)`; `load_from_checkpoint(path)`
+    preprocess: Callable[[dict], dict]  # `data:` block -> what a checkpoint keeps to prepare new videos
     report: Callable[[Path], Callback]  # writes predictions.csv and plots after a test pass
+    predict_loader: Callable[..., DataLoader]  # (paths, preprocess, cache, batch_size) -> unlabelled inputs
+    write_predictions: Callable[..., None]  # (csv, paths, predict outputs, module): prints one line a video
     headline: tuple[str, ...]  # the metrics printed in the end-of-run summary
 
 
-def _view_module(cfg: dict, datamodule: ViewDataModule) -> ViewClassificationTask:
-    return ViewClassificationTask(
-        model=cfg["model"],
-        classes=datamodule.classes,
-        optim=cfg["optim"],
-        preprocess=view_preprocess(cfg["data"]),
-        loss=cfg["task"]["loss"],
-        label_smoothing=cfg["task"]["label_smoothing"],
-        fusion=cfg["task"]["fusion"],
-        prior_weight=cfg["task"]["prior_weight"],
-        kl_anneal_epochs=cfg["task"]["kl_anneal_epochs"],
-        calibration_bins=cfg["task"]["calibration_bins"],
-    )
-
-
-def _keyframe_module(cfg: dict, datamodule: KeyframeDataModule) -> KeyframeTask:
-    return KeyframeTask(
-        model=cfg["model"],
-        optim=cfg["optim"],
-        preprocess=keyframe_preprocess(cfg["data"]),
-        peaks=cfg["task"]["peaks"],
-        tolerance_s=cfg["task"]["tolerance_s"],
-    )
-
-
-RECIPES: dict[str, Recipe] = {
-    "view": Recipe(
-        datamodule=lambda cfg: ViewDataModule(cfg["data"]),
-        module=_view_module,
-        module_class=ViewClassificationTask,
-        report=ViewReportWriter,
+TASKS: dict[str, Task] = {
+    "view": Task(
+        name="view",
+        datamodule=view_data.ViewDataModule,
+        module=view_module.ViewClassificationTask,
+        preprocess=view_data.view_preprocess,
+        report=view_report.ViewReportWriter,
+        predict_loader=view_data.predict_loader,
+        write_predictions=view_predict.write_predictions,
         headline=("acc", "macro_f1", "macro_precision", "macro_recall"),
     ),
-    "keyframe": Recipe(
-        datamodule=lambda cfg: KeyframeDataModule(cfg["data"]),
-        module=_keyframe_module,
-        module_class=KeyframeTask,
-        report=KeyframeReportWriter,
+    "keyframe": Task(
+        name="keyframe",
+        datamodule=keyframe_data.KeyframeDataModule,
+        module=keyframe_module.KeyframeTask,
+        preprocess=keyframe_data.keyframe_preprocess,
+        report=keyframe_report.KeyframeReportWriter,
+        predict_loader=keyframe_data.predict_loader,
+        write_predictions=keyframe_predict.write_predictions,
         headline=("afd", "afd_ed", "afd_es", "detection_rate", "missed", "spurious"),
     ),
 }
 
 
-def recipe(name: str) -> Recipe:
-    if name not in RECIPES:
-        raise ConfigError(f"task.name '{name}' is unknown; available tasks: {', '.join(RECIPES)}")
-    return RECIPES[name]
+def task_entry(name: str) -> Task:
+    if name not in TASKS:
+        raise ConfigError(f"task.name '{name}' is unknown; available tasks: {', '.join(TASKS)}")
+    return TASKS[name]

@@ -18,17 +18,14 @@ import math
 
 import torch
 
-from echolab.checkpoints import TASK_KEY
-from echolab.distributed import gather_rows
-from echolab.errors import EcholabError
 from echolab.models import create_model
 from echolab.models.keyframe.base import KEYFRAME_OUTPUTS
 from echolab.tasks.base import EcholabTask
+from echolab.tasks.keyframe.datamodule import keyframe_preprocess
 from echolab.tasks.keyframe.metrics import KeyframeMetrics
 from echolab.tasks.keyframe.peaks import PeakSettings, pick_peaks
 from echolab.tasks.keyframe.sliding_window import sliding_window_curves
 from echolab.tasks.keyframe.targets import KEYFRAME_CLASSES
-from echolab.tasks.optim import configure_optimization
 
 
 def masked_mse(predicted: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -47,6 +44,8 @@ class KeyframeTask(EcholabTask):
     tolerance_s: how far (seconds) a predicted keyframe may be from a true one and still match it
     """
 
+    task_name = "keyframe"
+
     def __init__(self, model: dict, optim: dict, preprocess: dict, peaks: dict, tolerance_s: float = 0.2):
         super().__init__()
         self.save_hyperparameters()
@@ -60,17 +59,22 @@ class KeyframeTask(EcholabTask):
         self.test_report: dict = {}
         self.test_rows: list[dict] = []
 
+    @classmethod
+    def from_config(cls, cfg: dict, datamodule) -> KeyframeTask:
+        return cls(
+            model=cfg["model"],
+            optim=cfg["optim"],
+            preprocess=keyframe_preprocess(cfg["data"]),
+            peaks=cfg["task"]["peaks"],
+            tolerance_s=cfg["task"]["tolerance_s"],
+        )
+
     def forward(self, clip: torch.Tensor) -> torch.Tensor:
         return self.model(clip)
 
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
         curves = self(batch["clip"]).float().sigmoid()
-        loss = masked_mse(curves, batch["target"], batch["mask"])
-        if not torch.isfinite(loss):
-            raise EcholabError(
-                f"training loss is {loss.item()} at epoch {self.current_epoch}, step {self.global_step}: "
-                "lower optim.lr, set trainer.gradient_clip_val, or check the inputs for NaN"
-            )
+        loss = self.checked(masked_mse(curves, batch["target"], batch["mask"]))
         self.log("train/loss", loss, prog_bar=True, batch_size=len(curves))
         return loss
 
@@ -139,7 +143,7 @@ class KeyframeTask(EcholabTask):
 
     def on_test_epoch_end(self) -> None:
         self.test_report = self._finish(self.test_metrics, "test")
-        self.test_rows = gather_rows(self.test_rows)
+        self.test_rows = self.gather(self.test_rows)
 
     def _finish(self, metrics: KeyframeMetrics, split: str) -> dict:
         values = metrics.compute()
@@ -154,20 +158,10 @@ class KeyframeTask(EcholabTask):
         return {
             "index": int(batch["index"]),
             "fps": fps,
+            "n_frames": int(batch["n_frames"]),
             "curves": curves.cpu().numpy(),
             "keyframes": self.keyframes(curves, fps, f"video {int(batch['index'])}"),
         }
-
-    def on_save_checkpoint(self, checkpoint: dict) -> None:
-        checkpoint[TASK_KEY] = "keyframe"  # lets `echolab predict` pick the task from the file alone
-
-    def configure_optimizers(self):
-        return configure_optimization(
-            self.parameters(),
-            self.hparams.optim,
-            self.trainer.estimated_stepping_batches,
-            self.trainer.max_epochs,
-        )
 
 
 def _fps(value) -> float | None:

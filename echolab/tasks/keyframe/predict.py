@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-
-from echolab.runs import create_run_dir
-from echolab.tasks.keyframe.datamodule import keyframe_predict_dataset
 from echolab.tasks.keyframe.report import frame_list, write_curves, write_keyframe_predictions
 
 
@@ -27,31 +23,21 @@ def describe(name: str, keyframes: dict[str, list[int]], fps: float | None) -> s
     return "  ".join(parts)
 
 
-def predict_keyframes(module, paths: list[Path], *, out: Path | None, runs_root, cache_dir) -> Path:
-    """Print one line per video, write predictions.csv and curves.npz next to each other; return the CSV."""
-    dataset = keyframe_predict_dataset(paths, module.hparams.preprocess, cache_dir)
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    module = module.to(device).eval()
+def write_predictions(out: Path, paths: list[Path], outputs: list[dict], module) -> None:
+    """Print one line per video; write predictions.csv and, beside it, <stem>_curves.npz."""
     rows = []
-    for index in range(len(dataset)):
-        item = dataset[index]
-        batch = {**item, "video": item["video"].to(device)}
-        result = module.predict_step(batch, index)
-        name = paths[index].name
-        print(describe(name, result["keyframes"], result["fps"]))
+    for result in outputs:
+        path = paths[result["index"]]
+        print(describe(path.name, result["keyframes"], result["fps"]))
         rows.append(
             {
-                "video": str(paths[index]),
+                "video": str(path),
                 "fps": result["fps"],
-                "frames": item["n_frames"],
+                "frames": result["n_frames"],
                 "true": None,
                 "predicted": result["keyframes"],
                 "curves": result["curves"],
             }
         )
-    out_path = Path(out) if out else create_run_dir(runs_root, "predict", subdirs=()) / "predictions.csv"
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    write_keyframe_predictions(out_path, rows)
-    write_curves(out_path.with_name(out_path.stem + "_curves.npz"), rows)
-    print(f"predictions written to {out_path}")
-    return out_path
+    write_keyframe_predictions(out, rows)
+    write_curves(out.with_name(out.stem + "_curves.npz"), rows)

@@ -14,13 +14,12 @@ centre: STFM's (REFERENCE §1.2, §1.5). A clip is built around a centre frame a
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
 from echolab.data.clips import ClipSpec, centred_clip, clip_indices, clip_starts, gather_clip
+from echolab.data.records import VideoRecord
 from echolab.data.transforms import ClipTransform
 from echolab.errors import ConfigError
 from echolab.io.cache import FrameCache
@@ -33,12 +32,12 @@ def _torch_rng() -> np.random.Generator:
 
 
 class _CachedClips(Dataset):
-    """Videos (paths + labels) whose clips are cut from the frame cache and transformed alike."""
+    """Videos whose clips are cut from the frame cache and transformed alike; an unlabelled video's
+    label reads -1 (collated batches need a number)."""
 
     def __init__(
         self,
-        paths: list[Path],
-        labels: list[int],
+        records: list[VideoRecord],
         cache: FrameCache,
         spec: ClipSpec,
         transform: ClipTransform,
@@ -48,7 +47,9 @@ class _CachedClips(Dataset):
             raise ConfigError(
                 f"data.placement '{placement}' is unknown; choose one of {', '.join(PLACEMENTS)}"
             )
-        self.paths, self.labels, self.cache = paths, labels, cache
+        self.paths = [record.path for record in records]
+        self.labels = [-1 if record.label is None else record.label for record in records]
+        self.cache = cache
         self.spec, self.transform, self.placement = spec, transform, placement
 
     def __len__(self) -> int:

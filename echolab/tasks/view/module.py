@@ -12,12 +12,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from echolab.checkpoints import TASK_KEY
-from echolab.errors import EcholabError
 from echolab.models import create_model
 from echolab.tasks.base import EcholabTask
-from echolab.tasks.optim import configure_optimization
 from echolab.tasks.view.calibration import uncertainty_report
+from echolab.tasks.view.datamodule import view_preprocess
 from echolab.tasks.view.fusion import check_fusion, fuse
 from echolab.tasks.view.losses import check_loss, clip_uncertainty, training_loss
 from echolab.tasks.view.metrics import detail_metrics, report, summary_metrics
@@ -32,6 +30,8 @@ class ViewClassificationTask(EcholabTask):
     preprocess: how clips were made (size, clip, eval_clips, cache_size, placement); used by `echolab predict`
     loss, fusion, prior_weight, kl_anneal_epochs, label_smoothing, calibration_bins: the `task:` block
     """
+
+    task_name = "view"
 
     def __init__(
         self,
@@ -58,8 +58,24 @@ class ViewClassificationTask(EcholabTask):
         self.test_detail = detail_metrics(len(classes))
         self.val_report: dict = {}
         self.test_report: dict = {}
-        self.val_rows: list[tuple[torch.Tensor, ...]] = []
+        self.val_rows: list[dict] = []
         self.test_rows: list[dict] = []
+
+    @classmethod
+    def from_config(cls, cfg: dict, datamodule) -> ViewClassificationTask:
+        task = cfg["task"]
+        return cls(
+            model=cfg["model"],
+            classes=datamodule.classes,
+            optim=cfg["optim"],
+            preprocess=view_preprocess(cfg["data"]),
+            loss=task["loss"],
+            label_smoothing=task["label_smoothing"],
+            fusion=task["fusion"],
+            prior_weight=task["prior_weight"],
+            kl_anneal_epochs=task["kl_anneal_epochs"],
+            calibration_bins=task["calibration_bins"],
+        )
 
     def forward(self, clips: torch.Tensor) -> torch.Tensor:
         return self.model(clips)
@@ -81,11 +97,7 @@ class ViewClassificationTask(EcholabTask):
             kl_anneal_epochs=self.hparams.kl_anneal_epochs,
             label_smoothing=self.hparams.label_smoothing,
         )
-        if not torch.isfinite(loss):
-            raise EcholabError(
-                f"training loss is {loss.item()} at epoch {self.current_epoch}, step {self.global_step}: "
-                "lower optim.lr, set trainer.gradient_clip_val, or check the inputs for NaN"
-            )
+        self.checked(loss)
         uncertainty = clip_uncertainty(logits.detach(), self.hparams.loss, self.hparams.prior_weight)
         acc = (logits.argmax(-1) == batch["label"]).float().mean()
         self.log_dict(
@@ -99,7 +111,7 @@ class ViewClassificationTask(EcholabTask):
     def validation_step(self, batch: dict, batch_idx: int) -> None:
         probs, uncertainty = self.video_probabilities(batch["clips"])
         self.val_summary.update(probs, batch["label"])
-        self.val_rows.append(tuple(self._gather(t) for t in (probs, uncertainty, batch["label"])))
+        self.val_rows.extend(_rows(batch, probs, uncertainty))
         loss = F.nll_loss(probs.clamp_min(1e-12).log(), batch["label"])
         self.log("val/loss", loss, batch_size=len(probs), sync_dist=True)
 
@@ -110,9 +122,9 @@ class ViewClassificationTask(EcholabTask):
         values = self.val_summary.compute()
         self.log_dict({f"val/{k}": v for k, v in values.items()}, prog_bar=True, sync_dist=False)
         self.val_report = {k: float(v) for k, v in values.items()}
-        if self.val_rows:
-            probs, uncertainty, labels = (torch.cat(column) for column in zip(*self.val_rows, strict=True))
-            self.val_report |= uncertainty_report(probs, uncertainty, labels, self.hparams.calibration_bins)
+        rows = self.gather(self.val_rows)
+        if rows:
+            self.val_report |= self._uncertainty_report(rows)
             self.log("val/ece", self.val_report["ece"], sync_dist=False)
         self.val_summary.reset()
 
@@ -120,15 +132,15 @@ class ViewClassificationTask(EcholabTask):
         probs, uncertainty = self.video_probabilities(batch["clips"])
         self.test_summary.update(probs, batch["label"])
         self.test_detail.update(probs, batch["label"])
-        columns = [self._gather(t) for t in (batch["index"], batch["label"], probs, uncertainty)]
-        for index, label, prob, unc in zip(*columns, strict=True):
-            self.test_rows.append(
-                {"index": int(index), "label": int(label), "probs": prob.tolist(), "uncertainty": float(unc)}
-            )
+        self.test_rows.extend(_rows(batch, probs, uncertainty))
 
-    def _gather(self, tensor: torch.Tensor) -> torch.Tensor:
-        """All processes' rows of `tensor` (itself on a single device)."""
-        return self.all_gather(tensor).reshape(-1, *tensor.shape[1:])
+    def _uncertainty_report(self, rows: list[dict]) -> dict:
+        return uncertainty_report(
+            torch.tensor([row["probs"] for row in rows]),
+            torch.tensor([row["uncertainty"] for row in rows]),
+            torch.tensor([row["label"] for row in rows]),
+            self.hparams.calibration_bins,
+        )
 
     def on_test_epoch_start(self) -> None:
         self.test_rows = []
@@ -139,29 +151,18 @@ class ViewClassificationTask(EcholabTask):
         self.test_report = report(summary, self.test_detail.compute(), self.classes)
         self.test_summary.reset()
         self.test_detail.reset()
-        seen = {}
-        for row in self.test_rows:  # DistributedSampler pads with repeats; keep each video once
-            seen.setdefault(row["index"], row)
-        self.test_rows = [seen[i] for i in sorted(seen)]
+        self.test_rows = self.gather(self.test_rows)
         if self.test_rows:
-            self.test_report |= uncertainty_report(
-                torch.tensor([row["probs"] for row in self.test_rows]),
-                torch.tensor([row["uncertainty"] for row in self.test_rows]),
-                torch.tensor([row["label"] for row in self.test_rows]),
-                self.hparams.calibration_bins,
-            )
+            self.test_report |= self._uncertainty_report(self.test_rows)
 
     def predict_step(self, batch: dict, batch_idx: int) -> dict:
         probs, uncertainty = self.video_probabilities(batch["clips"])
         return {"index": batch["index"], "probs": probs, "uncertainty": uncertainty}
 
-    def on_save_checkpoint(self, checkpoint: dict) -> None:
-        checkpoint[TASK_KEY] = "view"  # lets `echolab predict` pick the task from the file alone
 
-    def configure_optimizers(self):
-        return configure_optimization(
-            self.parameters(),
-            self.hparams.optim,
-            self.trainer.estimated_stepping_batches,
-            self.trainer.max_epochs,
-        )
+def _rows(batch: dict, probs: torch.Tensor, uncertainty: torch.Tensor) -> list[dict]:
+    """One row per video of a batch, for the uncertainty report and predictions.csv."""
+    return [
+        {"index": int(index), "label": int(label), "probs": prob.tolist(), "uncertainty": float(unc)}
+        for index, label, prob, unc in zip(batch["index"], batch["label"], probs, uncertainty, strict=True)
+    ]
