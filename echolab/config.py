@@ -2,12 +2,15 @@
 
 Order of composition (later wins):
   1. the fragments named in the experiment's `defaults:` list, in order (`- data: ev9v` reads
-     `experiments/base/data/ev9v.yaml`);
+     `experiments/base/data/ev9v.yaml`; `- callbacks: [checkpoint, early_stopping]` reads each of the
+     group's files named, in order). A fragment may carry its own `defaults:` (e.g. `data/synthetic_ev9v`
+     builds on `data/ev9v`): those are merged just before it;
   2. the experiment's own body;
   3. the selected profile: every fragment may carry `profiles: {smoke: {...}, cpu: {...}}` holding
      only what that profile changes in its own keys, so a profile's deltas live next to the keys they
      touch;
-  4. command-line overrides: `group=option` swaps a fragment (`model=x3d`), `key=value` sets an
+  4. command-line overrides: `group=option` swaps a fragment of the experiment's own list (`model=x3d`,
+     `callbacks=[checkpoint]`; a fragment's nested defaults stay as they are), `key=value` sets an
      existing key, `+key=value` adds a new one, `~key` deletes one.
 The result is in struct mode, so a mistyped key fails and names the closest valid keys.
 """
@@ -110,17 +113,42 @@ def _fragment(group: str, option: str) -> dict:
     return _read_yaml(path)
 
 
-def _parse_defaults(defaults: list, source: Path) -> dict[str, str]:
-    """`defaults:` entries are `{group: option}` mappings; keep their order."""
-    selected: dict[str, str] = {}
+def _fragment_layers(group: str, option: str, chain: tuple[str, ...] = ()) -> list[dict]:
+    """The fragment `group/option` preceded by the fragments its own `defaults:` names (recursively)."""
+    name = f"{group}/{option}"
+    if name in chain:
+        raise ConfigError(f"fragment {name} includes itself: {' -> '.join([*chain, name])}")
+    content = _fragment(group, option)
+    nested = _parse_defaults(content.pop("defaults", []), f"experiments/base/{name}.yaml")
+    layers = [
+        layer
+        for nested_group, options in nested.items()
+        for nested_option in options
+        for layer in _fragment_layers(nested_group, nested_option, (*chain, name))
+    ]
+    return [*layers, content]
+
+
+def _parse_defaults(defaults: list, source) -> dict[str, list[str]]:
+    """`defaults:` entries are `{group: option}` or `{group: [option, ...]}` mappings; keep their order."""
+    selected: dict[str, list[str]] = {}
     for entry in defaults:
-        if not (isinstance(entry, dict) and len(entry) == 1):
+        options = next(iter(entry.values())) if isinstance(entry, dict) and len(entry) == 1 else None
+        options = options if isinstance(options, list) else [options]
+        if options == [None] or not options or any(isinstance(o, dict | list) for o in options):
             raise ConfigError(
-                f"{source}: each `defaults:` entry must look like `- group: option`, got {entry!r}"
+                f"{source}: each `defaults:` entry must look like `- group: option` or "
+                f"`- group: [option, ...]`, got {entry!r}"
             )
-        ((group, option),) = entry.items()
-        selected[str(group)] = str(option)
+        ((group, _),) = entry.items()
+        selected[str(group)] = [str(o) for o in options]
     return selected
+
+
+def _swap_options(option: str) -> list[str]:
+    """`model=x3d` -> [x3d]; `callbacks=[checkpoint,early_stopping]` -> both names."""
+    parsed = _parse_value(option)
+    return [str(o) for o in parsed] if isinstance(parsed, list) else [option]
 
 
 def _parse_value(text: str):
@@ -227,7 +255,7 @@ def _merge_struct(base: DictConfig, delta: dict, source: str) -> DictConfig:
 
 
 def compose(
-    defaults: dict[str, str], body: dict, profile: str | None, overrides: list[str], name: str
+    defaults: dict[str, list[str]], body: dict, profile: str | None, overrides: list[str], name: str
 ) -> DictConfig:
     """Build the config from fragments + body + profile + overrides (see the module docstring)."""
     group_swaps = [o for o in overrides if _is_group_swap(o)]
@@ -239,12 +267,14 @@ def compose(
         if group == "profile":
             profile = None if option in ("", "null", "none") else option
         else:
-            defaults[group] = option
+            defaults[group] = _swap_options(option)
             swapped.add(group)
 
     cfg = OmegaConf.create({})
-    for group, option in defaults.items():
-        cfg = OmegaConf.merge(cfg, _fragment(group, option))
+    for group, options in defaults.items():
+        for option in options:
+            for layer in _fragment_layers(group, option):
+                cfg = OmegaConf.merge(cfg, layer)
     cfg = OmegaConf.merge(cfg, _without_keys_of_replaced_fragments(body, cfg, swapped))
 
     profiles = cfg.pop("profiles", OmegaConf.create({}))
@@ -320,7 +350,7 @@ def load_stored_experiment(stored: dict, overrides: list[str] = ()) -> DictConfi
 
 def load_fragment(group: str, option: str, overrides: list[str] = ()) -> DictConfig:
     """A config made of one fragment (e.g. `data=ev9v` for data-summary) plus overrides."""
-    cfg = compose({group: option}, {}, None, list(overrides), name=f"{group}/{option}")
+    cfg = compose({group: [option]}, {}, None, list(overrides), name=f"{group}/{option}")
     _check_resolvable(cfg, f"{group}/{option}")
     return cfg
 

@@ -4,7 +4,7 @@ import pytest
 from omegaconf import OmegaConf
 from omegaconf.errors import ConfigAttributeError
 
-from echolab.config import apply_overrides, list_experiments, load_experiment, load_fragment
+from echolab.config import EXPERIMENTS_ENV, apply_overrides, list_experiments, load_experiment, load_fragment
 from echolab.errors import ConfigError
 
 
@@ -129,3 +129,44 @@ def test_every_experiment_composes_under_both_profiles():
         for profile in ("smoke", "cpu"):
             cfg = load_experiment(exp, [f"profile={profile}"])
             assert cfg.profile == profile
+
+
+def test_a_list_valued_defaults_entry_composes_each_fragment_in_order(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("defaults:\n  - task: view\n  - callbacks: [checkpoint, early_stopping]\n")
+    cfg = load_experiment(str(path))
+    assert list(cfg.callbacks) == ["checkpoint", "early_stopping"]
+    assert cfg.callbacks.early_stopping.patience == 10  # from callbacks/early_stopping.yaml
+    assert cfg.callbacks.checkpoint.monitor == "val/acc"  # the task's metric, through ${task.monitor}
+
+
+def test_a_list_swap_replaces_the_listed_fragments():
+    cfg = load_experiment("stfm_synthetic", ["callbacks=[checkpoint]"])
+    assert list(cfg.callbacks) == ["checkpoint"]  # the body's early_stopping: null went with its fragment
+
+
+def test_a_fragment_builds_on_the_fragments_its_defaults_name():
+    cfg = load_fragment("optim", "adam")  # optim/adam.yaml: `defaults: [optim: adamw]`, then its own keys
+    assert cfg.optim.name == "adam" and cfg.optim.lr == pytest.approx(1e-4)
+    assert cfg.optim.scheduler == "cosine" and cfg.optim.warmup_epochs == 1  # from optim/adamw.yaml
+    cfg = load_experiment("x3d_ev9v", ["profile=smoke"])  # trainer/gpu.yaml builds on trainer/default.yaml
+    assert cfg.trainer.precision == "32-true" and cfg.trainer.max_epochs == 1  # both fragments' profiles
+
+
+def test_a_fragment_including_itself_is_an_error(tmp_path, monkeypatch):
+    group = tmp_path / "base" / "loop"
+    group.mkdir(parents=True)
+    (group / "a.yaml").write_text("defaults:\n  - loop: b\n")
+    (group / "b.yaml").write_text("defaults:\n  - loop: a\n")
+    monkeypatch.setenv(EXPERIMENTS_ENV, str(tmp_path))
+    with pytest.raises(ConfigError, match="loop/a includes itself: loop/a -> loop/b -> loop/a"):
+        load_fragment("loop", "a")
+
+
+@pytest.mark.parametrize("profile", ["cpu", "smoke"])
+def test_the_two_spellings_of_the_synthetic_nine_view_set_agree(profile):
+    # data/ev9v_zoo.yaml's profiles repeat data/synthetic_ev9v.yaml's set (profiles cannot name a fragment)
+    keys = ("root", "synthetic", "cache_size", "size")
+    ours = load_experiment("view_synthetic", [f"profile={profile}"]).data
+    zoo = load_experiment("cnn_lstm_ev9v", [f"profile={profile}"]).data
+    assert {k: ours[k] for k in keys} == {k: zoo[k] for k in keys}

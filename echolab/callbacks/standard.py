@@ -1,12 +1,15 @@
-"""The callbacks every run gets: best/last checkpoints, early stopping, learning-rate monitor, model line."""
+"""The callbacks a run gets: those its experiment names under `callbacks:` (experiments/base/callbacks/,
+one builder each in BUILDERS), plus the learning-rate monitor and the model line every run logs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from lightning.pytorch.callbacks import Callback, EarlyStopping, LearningRateMonitor, ModelCheckpoint
 
 from echolab.callbacks.uncertainty_sampling import UncertaintySampling
+from echolab.errors import ConfigError
 from echolab.models.complexity import count_parameters
 
 
@@ -23,22 +26,59 @@ class ModelLine(Callback):
             )
 
 
-def build_callbacks(cfg: dict, run_dir: Path) -> tuple[list[Callback], ModelCheckpoint]:
-    checkpoint_cfg = cfg["callbacks"]["checkpoint"]
-    checkpoint = ModelCheckpoint(
+def _checkpoint(settings: dict, cfg: dict, run_dir: Path) -> ModelCheckpoint:
+    return ModelCheckpoint(
         dirpath=run_dir / "checkpoints",
         filename="best",
-        monitor=checkpoint_cfg["monitor"],
-        mode=checkpoint_cfg["mode"],
+        monitor=settings["monitor"],
+        mode=settings["mode"],
         save_last=True,
         auto_insert_metric_name=False,
     )
-    callbacks: list[Callback] = [checkpoint, LearningRateMonitor(logging_interval="step"), ModelLine()]
-    stopping = cfg["callbacks"].get("early_stopping")
-    if stopping:
-        callbacks.append(
-            EarlyStopping(monitor=stopping["monitor"], mode=stopping["mode"], patience=stopping["patience"])
+
+
+def _early_stopping(settings: dict, cfg: dict, run_dir: Path) -> EarlyStopping:
+    return EarlyStopping(monitor=settings["monitor"], mode=settings["mode"], patience=settings["patience"])
+
+
+def _uncertainty_sampling(settings: dict, cfg: dict, run_dir: Path) -> UncertaintySampling | None:
+    # An ablation with another data.sampler has no segment bank to feed.
+    return UncertaintySampling() if cfg["data"].get("sampler") == "uncertainty" else None
+
+
+# callbacks.<name> -> its builder(settings, cfg, run_dir); a null entry (callbacks.early_stopping=null) is off.
+BUILDERS: dict[str, Callable[[dict, dict, Path], Callback | None]] = {
+    "checkpoint": _checkpoint,
+    "early_stopping": _early_stopping,
+    "uncertainty_sampling": _uncertainty_sampling,
+}
+
+
+def build_callbacks(cfg: dict, run_dir: Path) -> tuple[list[Callback], ModelCheckpoint]:
+    named = {
+        name: settings for name, settings in (cfg.get("callbacks") or {}).items() if settings is not None
+    }
+    _check(named, cfg)
+    built = {name: BUILDERS[name](settings, cfg, run_dir) for name, settings in named.items()}
+    callbacks = [c for c in built.values() if c is not None]
+    return [*callbacks, LearningRateMonitor(logging_interval="step"), ModelLine()], built["checkpoint"]
+
+
+def _check(named: dict, cfg: dict) -> None:
+    unknown = sorted(set(named) - set(BUILDERS))
+    if unknown:
+        raise ConfigError(
+            f"unknown callback(s) {', '.join(unknown)} under callbacks:; known: {', '.join(BUILDERS)}"
         )
-    if cfg.get("data", {}).get("sampler") == "uncertainty":
-        callbacks.append(UncertaintySampling())  # feeds the sampler's segment bank after each batch
-    return callbacks, checkpoint
+    listed = list(named)
+    if "checkpoint" not in named:
+        raise ConfigError(
+            "callbacks.checkpoint is missing: the final validation and test passes judge best.ckpt; "
+            f"add checkpoint to the experiment's `- callbacks: [...]` (callbacks=[{','.join(['checkpoint', *listed])}])"
+        )
+    if cfg.get("data", {}).get("sampler") == "uncertainty" and "uncertainty_sampling" not in named:
+        raise ConfigError(
+            "data.sampler=uncertainty needs the uncertainty_sampling callback to fill its segment bank: add it "
+            "to the experiment's `- callbacks: [...]` "
+            f"(callbacks=[{','.join([*listed, 'uncertainty_sampling'])}]), or choose another data.sampler"
+        )
