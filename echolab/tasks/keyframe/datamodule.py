@@ -9,12 +9,19 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader
 
+from echolab.data.clips import WholeVideo
 from echolab.data.records import DatasetIndex, VideoRecord
 from echolab.data.sources import data_provenance, ensure_dataset, open_decoded_dataset
 from echolab.data.transforms import ClipTransform
 from echolab.errors import ConfigError, DatasetError
 from echolab.io.cache import FrameCache
-from echolab.tasks.keyframe.datasets import CurveSettings, KeyframeTrainClips, KeyframeVideos, beat_of
+from echolab.tasks.keyframe.datasets import (
+    CurveSettings,
+    KeyframeTrainClips,
+    KeyframeVideos,
+    beat_of,
+    train_clip_sampler,
+)
 from echolab.tasks.keyframe.targets import KEYFRAME_CLASSES, LABEL_MODES
 
 
@@ -126,8 +133,9 @@ class KeyframeDataModule(L.LightningDataModule):
             self.splits["train"],
             self.frames,
             transform,
-            clip_frames=self.data["clip_frames"],
-            strides=tuple(int(s) for s in self.data["strides"]),
+            sampler=train_clip_sampler(
+                self.data["labels"], self.data["clip_frames"], tuple(int(s) for s in self.data["strides"])
+            ),
             curves=self.curves,
             clips_per_video=self.data["clips_per_video"],
         )
@@ -143,7 +151,7 @@ class KeyframeDataModule(L.LightningDataModule):
             self.splits[split],
             self.frames,
             keyframe_eval_transform(keyframe_preprocess(self.data)),
-            window=self.data["clip_frames"],
+            sampler=WholeVideo(self.data["clip_frames"]),
             curves=self.curves,
         )
 
@@ -176,6 +184,6 @@ def keyframe_predict_dataset(paths: list[Path], preprocess: dict, cache_dir: str
         records,
         frames,
         keyframe_eval_transform(preprocess),
-        window=preprocess["window"],
+        sampler=WholeVideo(preprocess["window"]),
         curves=CurveSettings(sigma=preprocess["sigma"], labels="all"),
     )

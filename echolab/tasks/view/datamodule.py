@@ -21,7 +21,7 @@ from echolab.data.sources import data_provenance, ensure_dataset, open_decoded_d
 from echolab.data.transforms import ClipTransform
 from echolab.errors import ConfigError, DatasetError
 from echolab.io.cache import FrameCache
-from echolab.tasks.view.datasets import TrainClips, VideoClips
+from echolab.tasks.view.datasets import TrainClips, VideoClips, eval_clip_sampler, train_clip_sampler
 
 
 def view_preprocess(data: dict) -> dict:
@@ -108,7 +108,9 @@ class ViewDataModule(L.LightningDataModule):
             hflip=augment["hflip"],
         )
         paths, labels = self.splits["train"]
-        dataset = TrainClips(paths, labels, self.cache, self.spec, transform, self.data["placement"])
+        dataset = TrainClips(
+            paths, labels, self.cache, train_clip_sampler(self.data["placement"], self.spec), transform
+        )
         self.train_sampler = self._train_sampler(paths, labels)
         return self._loader(
             dataset,
@@ -130,11 +132,13 @@ class ViewDataModule(L.LightningDataModule):
         dataset = VideoClips(
             *self.splits[split],
             self.cache,
-            self.spec,
+            eval_clip_sampler(
+                self.data["placement"],
+                self.spec,
+                num_clips=self.data["eval_clips"],
+                eval_frames=self.data["eval_frames"],
+            ),
             eval_transform(view_preprocess(self.data)),
-            self.data["placement"],
-            num_clips=self.data["eval_clips"],
-            eval_frames=self.data["eval_frames"],
         )
         return self._loader(dataset, self.data["eval_batch_size"])
 
@@ -167,10 +171,12 @@ def predict_loader(
         paths,
         [-1] * len(paths),
         cache,
-        ClipSpec(**preprocess["clip"]),
+        eval_clip_sampler(
+            preprocess.get("placement", "start"),  # checkpoints from before placement existed used starts
+            ClipSpec(**preprocess["clip"]),
+            num_clips=preprocess["eval_clips"],
+            eval_frames=preprocess.get("eval_frames"),
+        ),
         eval_transform(preprocess),
-        preprocess.get("placement", "start"),  # checkpoints from before placement existed used starts
-        num_clips=preprocess["eval_clips"],
-        eval_frames=preprocess.get("eval_frames"),
     )
     return DataLoader(dataset, batch_size=batch_size, num_workers=num_workers)
