@@ -6,12 +6,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from echolab.data.clips import WholeVideo
 from echolab.data.formats import read_dataset
 from echolab.data.transforms import ClipTransform
 from echolab.errors import ConfigError, DatasetError
 from echolab.io.cache import FrameCache
 from echolab.tasks.keyframe.datamodule import KeyframeDataModule
-from echolab.tasks.keyframe.datasets import CurveSettings, KeyframeTrainClips, KeyframeVideos
+from echolab.tasks.keyframe.datasets import (
+    CurveSettings,
+    KeyframeTrainClips,
+    KeyframeVideos,
+    train_clip_sampler,
+)
 
 SIZE = 32
 
@@ -41,8 +47,7 @@ def train_clips(records, frames, labels="all", strides=(1,), clip_frames=16) -> 
         records,
         frames,
         transform,
-        clip_frames=clip_frames,
-        strides=strides,
+        sampler=train_clip_sampler(labels, clip_frames, strides),
         curves=CurveSettings(labels=labels),
     )
 
@@ -104,7 +109,9 @@ def test_mirrored_labels_put_whole_curves_on_every_frame(tiny_echonet, tmp_path)
 def test_evaluation_item_pads_a_short_video_to_one_window(tiny_echonet, tmp_path):
     records = read_dataset("manifest", tiny_echonet).videos
     transform = ClipTransform(SIZE, train=False, eval_resize_ratio=1.0)
-    videos = KeyframeVideos(records, frames_of(tmp_path), transform, window=128, curves=CurveSettings())
+    videos = KeyframeVideos(
+        records, frames_of(tmp_path), transform, sampler=WholeVideo(128), curves=CurveSettings()
+    )
     item = videos[0]
     n = item["n_frames"]
     assert n < 128 and item["video"].shape == (3, 128, SIZE, SIZE)
@@ -126,7 +133,9 @@ def test_missing_fps_falls_back_to_the_video_file_rate(tiny_echonet, tmp_path):
     records = read_dataset("echonet_dynamic", root).videos
     assert records[0].fps is None
     transform = ClipTransform(SIZE, train=False, eval_resize_ratio=1.0)
-    item = KeyframeVideos(records, frames_of(tmp_path), transform, window=16, curves=CurveSettings())[0]
+    item = KeyframeVideos(
+        records, frames_of(tmp_path), transform, sampler=WholeVideo(16), curves=CurveSettings()
+    )[0]
     assert item["fps"] == pytest.approx(50.0)
 
 
@@ -193,7 +202,9 @@ def test_unannotated_evaluation_video_gives_an_all_false_mask(tiny_echonet, tmp_
     root = _manifest_without_labels(tiny_echonet, tmp_path, lambda i, row: True)
     records = read_dataset("manifest", root).videos
     transform = ClipTransform(SIZE, train=False, eval_resize_ratio=1.0)
-    item = KeyframeVideos(records, frames_of(tmp_path), transform, window=16, curves=CurveSettings())[0]
+    item = KeyframeVideos(
+        records, frames_of(tmp_path), transform, sampler=WholeVideo(16), curves=CurveSettings()
+    )[0]
     assert not item["mask"].any() and (item["target"] == 0).all()
 
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from echolab.data.clips import ClipSpec, centred_clip
+from echolab.data.clips import CentredClip, ClipSpec, EvenCentres
 from echolab.data.records import VideoRecord
 from echolab.data.samplers import (
     UNVISITED,
@@ -17,7 +17,7 @@ from echolab.data.samplers import (
     training_items,
 )
 from echolab.errors import ConfigError
-from echolab.tasks.view.datasets import TrainClips, VideoClips
+from echolab.tasks.view.datasets import TrainClips, VideoClips, eval_clip_sampler, train_clip_sampler
 
 CLASSES = ["A", "B", "C"]
 
@@ -139,20 +139,32 @@ def records(names: list[str]) -> list[VideoRecord]:
 
 def test_train_clips_are_built_around_the_sampled_centre():
     spec = ClipSpec(frames=5, stride=5)
-    dataset = TrainClips(records(["v"]), FrameNumberCache({"v": 40}), spec, as_tensor, "centre")
+    dataset = TrainClips(records(["v"]), FrameNumberCache({"v": 40}), CentredClip(spec), as_tensor)
     item = dataset[(0, 2)]
     assert item["centre"] == 2 and frame_numbers(item["clip"]) == [0, 0, 2, 7, 12]  # clamped at the start
-    assert frame_numbers(dataset[(0, 38)]["clip"]) == centred_clip(40, 38, spec).tolist()
+    assert frame_numbers(dataset[(0, 38)]["clip"]) == CentredClip(spec).at(40, 38).tolist()
 
 
 def test_evaluation_centres_spread_over_the_first_frames():
     spec = ClipSpec(frames=3, stride=5)
-    dataset = VideoClips(
-        records(["v"]), FrameNumberCache({"v": 200}), spec, as_tensor, "centre", num_clips=4, eval_frames=31
-    )
+    centres = EvenCentres(spec, num_clips=4, first_frames=31)
+    dataset = VideoClips(records(["v"]), FrameNumberCache({"v": 200}), centres, as_tensor)
     clips = dataset[0]["clips"]
     assert [frame_numbers(c)[1] for c in clips] == [0, 10, 20, 30]  # floor(linspace(0, 30, 4))
     assert max(max(frame_numbers(c)) for c in clips) == 30  # clamped to the first 31 frames
+
+
+def test_placement_names_the_clip_samplers_and_bad_settings_name_the_key():
+    spec = ClipSpec(frames=3, stride=5)
+    assert isinstance(train_clip_sampler("centre", spec), CentredClip)
+    centres = eval_clip_sampler("centre", spec, num_clips=4, eval_frames=31)
+    assert isinstance(centres, EvenCentres) and centres.first_frames == 31
+    with pytest.raises(ConfigError, match="data.placement 'middle' is unknown; choose one of start, centre"):
+        train_clip_sampler("middle", spec)
+    with pytest.raises(ConfigError, match="data.eval_clips"):
+        eval_clip_sampler("start", spec, num_clips=0, eval_frames=None)
+    with pytest.raises(ConfigError, match="data.eval_frames"):
+        eval_clip_sampler("centre", spec, num_clips=2, eval_frames=0)
 
 
 def test_persistent_workers_serve_the_segments_the_bank_chooses_between_batches():
@@ -160,7 +172,7 @@ def test_persistent_workers_serve_the_segments_the_bank_chooses_between_batches(
     videos = 8
     lengths = {f"v{i}": 100 for i in range(videos)}
     spec = ClipSpec(frames=3, stride=2)
-    dataset = TrainClips(records(list(lengths)), FrameNumberCache(lengths), spec, as_tensor, "centre")
+    dataset = TrainClips(records(list(lengths)), FrameNumberCache(lengths), CentredClip(spec), as_tensor)
     torch.manual_seed(0)
     sampler = SegmentBankSampler(
         training_items([0] * videos, CLASSES, None, clips_per_video=4),

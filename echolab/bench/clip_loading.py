@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from echolab.data.clips import ClipSpec, clip_indices, clip_starts, gather_clip
+from echolab.data.clips import ClipSpec, RandomClip, gather_clip
 from echolab.io.cache import FrameCache, resize_shorter_side
 
 # The keyframe task's training clip: 16 frames, every 2nd.
@@ -43,11 +43,11 @@ def bench_clip_loading(
 
     rng = np.random.default_rng(seed)
     shapes = {path: cache.frames(path).shape for path in paths}
+    sampler = RandomClip(spec, pad="clamp")
     drawn = []
     for video in rng.integers(0, len(paths), size=clips):
         path = paths[video]
-        start = clip_starts(shapes[path][0], spec, "random", rng=rng)[0]
-        drawn.append((path, clip_indices(shapes[path][0], start, spec, pad="clamp")))
+        drawn.append((path, sampler(shapes[path][0], rng)))
 
     started = time.perf_counter()
     for path, indices in drawn:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import torch
 
+from echolab.data.clips import WholeVideo
 from echolab.data.records import VideoRecord
 from echolab.data.transforms import ClipTransform
 from echolab.io.cache import FrameCache
@@ -51,7 +52,7 @@ def _bench(paths: list[Path], *, cache_dir, size: int, window: int, seed: int) -
         records,
         frames,
         ClipTransform(size, train=False, eval_resize_ratio=1.0),
-        window=window,
+        sampler=WholeVideo(window),
         curves=CurveSettings(),
     )
     items = [videos[i] for i in range(len(videos))]

@@ -7,12 +7,19 @@ from pathlib import Path
 
 from torch.utils.data import DataLoader
 
+from echolab.data.clips import WholeVideo
 from echolab.data.datamodule import VideoDataModule
 from echolab.data.records import DatasetIndex, VideoRecord
 from echolab.data.transforms import ClipTransform
 from echolab.errors import ConfigError, DatasetError
 from echolab.io.cache import FrameCache
-from echolab.tasks.keyframe.datasets import CurveSettings, KeyframeTrainClips, KeyframeVideos, beat_of
+from echolab.tasks.keyframe.datasets import (
+    CurveSettings,
+    KeyframeTrainClips,
+    KeyframeVideos,
+    beat_of,
+    train_clip_sampler,
+)
 from echolab.tasks.keyframe.targets import KEYFRAME_CLASSES, LABEL_MODES
 
 
@@ -85,11 +92,10 @@ class KeyframeDataModule(VideoDataModule):
         dataset = KeyframeTrainClips(
             self.records("train"),
             self.cache,
-            self.train_transform(
-                hflip=False
-            ),  # the mitral valve has a side: a flipped heart is not a real view
-            clip_frames=self.data["clip_frames"],
-            strides=tuple(int(s) for s in self.data["strides"]),
+            self.train_transform(hflip=False),  # the mitral valve has a side: a flip is no real view
+            sampler=train_clip_sampler(
+                self.data["labels"], self.data["clip_frames"], tuple(int(s) for s in self.data["strides"])
+            ),
             curves=self.curves,
             clips_per_video=self.data["clips_per_video"],
         )
@@ -105,7 +111,7 @@ class KeyframeDataModule(VideoDataModule):
             self.records(split),
             self.cache,
             keyframe_eval_transform(keyframe_preprocess(self.data)),
-            window=self.data["clip_frames"],
+            sampler=WholeVideo(self.data["clip_frames"]),
             curves=self.curves,
         )
 
@@ -125,7 +131,7 @@ def predict_loader(paths: list[Path], preprocess: dict, cache: FrameCache, batch
         records,
         cache,
         keyframe_eval_transform(preprocess),
-        window=preprocess["window"],
+        sampler=WholeVideo(preprocess["window"]),
         curves=CurveSettings(sigma=preprocess["sigma"], labels="all"),
     )
     return DataLoader(videos, batch_size=None)

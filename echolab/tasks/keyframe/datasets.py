@@ -1,9 +1,9 @@
 """Torch datasets for keyframe detection: random training clips with target curves, whole eval videos.
 
-Training clips are `frames` frames at a temporal stride drawn from `strides`, cut from the video
-(zero frames padded at the end when the video runs out, excluded from the loss) or, with
-labels="mirror", from the annotated ED-ES stretch played back and forth. Evaluation items are
-whole videos, padded with black frames to at least one window.
+Training clips are `frames` frames at a temporal stride drawn from `strides` (train_clip_sampler),
+cut from the video (zero frames padded at the end when the video runs out, excluded from the loss)
+or, with labels="mirror", from the annotated ED-ES stretch played back and forth. Evaluation items
+are whole videos, padded with black frames to at least one window (WholeVideo).
 """
 
 from __future__ import annotations
@@ -14,11 +14,22 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from echolab.data.clips import ClipSpec, clip_indices, gather_clip
+from echolab.data.clips import ClipSpec, RandomStride, WholeVideo, build_clip_sampler, gather_clip
 from echolab.data.records import VideoRecord
 from echolab.data.transforms import ClipTransform
 from echolab.io.cache import FrameCache
 from echolab.tasks.keyframe.targets import Beat, beat_mask, event_curves, mirrored_frames
+
+# data.labels -> where a training clip falls: anywhere, over the annotated stretch, or in its mirrored playback
+TRAIN_SAMPLERS = {"all": "random", "masked": "masked_random", "mirror": "mirrored_beat"}
+
+
+def train_clip_sampler(labels: str, clip_frames: int, strides: tuple[int, ...]) -> RandomStride:
+    """Training clips of `clip_frames` frames at a stride drawn from `strides`, placed as `labels` needs."""
+    name = TRAIN_SAMPLERS[labels]
+    # Frames past a video's end are black (index -1) and kept out of the loss; a mirrored playback never ends.
+    pad = {} if name == "mirrored_beat" else {"pad": "zero"}
+    return RandomStride([build_clip_sampler(name, spec=ClipSpec(clip_frames, s), **pad) for s in strides])
 
 
 def _torch_rng() -> np.random.Generator:
@@ -37,7 +48,11 @@ def beat_of(record: VideoRecord) -> Beat:
 
 
 class KeyframeTrainClips(Dataset):
-    """`clips_per_video` random clips per annotated video; item = {clip, target (T,2), mask (T,), index}."""
+    """`clips_per_video` random clips per annotated video; item = {clip, target (T,2), mask (T,), index}.
+
+    `sampler` (train_clip_sampler) draws each clip; with labels="mirror" it gives positions along
+    the mirrored beat (MirroredBeatClip), otherwise frame indices of the video.
+    """
 
     def __init__(
         self,
@@ -45,14 +60,12 @@ class KeyframeTrainClips(Dataset):
         frames: FrameCache,
         transform: ClipTransform,
         *,
-        clip_frames: int,
-        strides: tuple[int, ...],
+        sampler,
         curves: CurveSettings,
         clips_per_video: int = 1,
     ):
         self.records, self.frames, self.transform = records, frames, transform
-        self.clip_frames, self.strides, self.curves = clip_frames, tuple(strides), curves
-        self.clips_per_video = clips_per_video
+        self.sampler, self.curves, self.clips_per_video = sampler, curves, clips_per_video
 
     def __len__(self) -> int:
         return len(self.records) * self.clips_per_video
@@ -61,12 +74,13 @@ class KeyframeTrainClips(Dataset):
         index = item % len(self.records)
         record = self.records[index]
         video = self.frames.frames(record.path)
-        rng = _torch_rng()
-        spec = ClipSpec(self.clip_frames, int(rng.choice(self.strides)))
+        beat = beat_of(record)
+        # Training videos are annotated (the data module keeps only those); labels="all" needs no stretch.
+        drawn = self.sampler(len(video), _torch_rng(), labelled=beat.span if beat.annotated else None)
         if self.curves.labels == "mirror":
-            indices, target, mask = self._mirrored(beat_of(record), spec, rng)
+            indices, target, mask = self._mirrored(beat, drawn)
         else:
-            indices, target, mask = self._cut(len(video), beat_of(record), spec, rng)
+            indices, target, mask = self._cut(len(video), beat, drawn)
         return {
             "clip": self.transform(gather_clip(video, indices)),
             "target": torch.from_numpy(target),
@@ -75,36 +89,25 @@ class KeyframeTrainClips(Dataset):
         }
 
     def _cut(
-        self, n_frames: int, beat: Beat, spec: ClipSpec, rng
+        self, n_frames: int, beat: Beat, indices: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        last_start = max(n_frames - spec.span, 0)
-        low, high = 0, last_start
-        if self.curves.labels == "masked":
-            # Only the annotated stretch has labels: start where the clip overlaps it.
-            first, last = beat.span
-            low, high = min(max(first - spec.span + 1, 0), last_start), min(last, last_start)
-        start = int(rng.integers(low, high + 1))
-        indices = clip_indices(n_frames, start, spec, pad="zero")
         real = indices >= 0
         curves = event_curves(n_frames, beat, self.curves.sigma)
         mask = beat_mask(n_frames, beat, self.curves.labels)
         target = np.where(real[:, None], curves[np.maximum(indices, 0)], 0.0).astype(np.float32)
         return indices, target, real & mask[np.maximum(indices, 0)]
 
-    def _mirrored(self, beat: Beat, spec: ClipSpec, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        first, last = beat.span
-        offset = int(rng.integers(0, 2 * (last - first)))  # any phase of the mirrored cycle
-        length = offset + spec.span
+    def _mirrored(self, beat: Beat, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        length = int(positions[-1]) + 1
         frames, events = mirrored_frames(beat, length)
-        positions = offset + np.arange(spec.frames) * spec.stride
         target = event_curves(length, events, self.curves.sigma)[positions]
-        return frames[positions], target.astype(np.float32), np.ones(spec.frames, dtype=bool)
+        return frames[positions], target.astype(np.float32), np.ones(len(positions), dtype=bool)
 
 
 class KeyframeVideos(Dataset):
     """Whole videos for sliding-window evaluation and prediction.
 
-    item = {video (C,T',H,W) with T' >= window, n_frames, target (n,2), mask (n,), index, fps};
+    item = {video (C,T',H,W) with T' >= the sampler's window, n_frames, target (n,2), mask (n,), index, fps};
     `target`/`mask` are all-zero/False for a video without annotated keyframes.
     """
 
@@ -114,11 +117,11 @@ class KeyframeVideos(Dataset):
         frames: FrameCache,
         transform: ClipTransform,
         *,
-        window: int,
+        sampler: WholeVideo,
         curves: CurveSettings,
     ):
         self.records, self.frames, self.transform = records, frames, transform
-        self.window, self.curves = window, curves
+        self.sampler, self.curves = sampler, curves
 
     def __len__(self) -> int:
         return len(self.records)
@@ -127,8 +130,7 @@ class KeyframeVideos(Dataset):
         record = self.records[index]
         video = self.frames.frames(record.path)
         n_frames = len(video)
-        indices = np.arange(max(n_frames, self.window))
-        indices[n_frames:] = -1  # black padding frames, as in training
+        (indices,) = self.sampler(n_frames)
         beat = beat_of(record)
         # Whole-video evaluation of single-beat labels scores the annotated stretch only.
         mode = "masked" if self.curves.labels != "all" else "all"

@@ -1,6 +1,6 @@
 """Whole-video keyframe curves from a model trained on short clips (REFERENCE §2, inference).
 
-Windows of `window` frames start at every frame (stride 1); a frame's value is the mean of the
+Windows of `window` frames start at every frame (SlidingWindows, stride 1); a frame's value is the mean of the
 sigmoid outputs of all windows that contain it. A video shorter than one window is padded at the
 end (the caller's padding frames, black as in training) and the padded frames are dropped.
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import torch
 
+from echolab.data.clips import SlidingWindows
 from echolab.models.keyframe.base import KeyframeModel
 
 
@@ -39,7 +40,7 @@ def sliding_window_curves(
             f"sliding windows of {window} frames need the video padded to at least {window} frames "
             f"(and {n_frames} real ones), got {video.shape[1]}"
         )
-    starts = torch.arange(max(n_frames - window, 0) + 1, device=video.device)
+    starts = torch.tensor(SlidingWindows(window).starts(n_frames), device=video.device)
     if model.reuses_frame_features and not naive:
         outputs = _windows_on_shared_features(model, video, starts, window, frame_batch, window_batch)
     else:

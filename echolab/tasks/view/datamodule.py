@@ -19,7 +19,7 @@ from echolab.data.samplers import (
 from echolab.data.transforms import ClipTransform
 from echolab.errors import ConfigError, DatasetError
 from echolab.io.cache import FrameCache
-from echolab.tasks.view.datasets import TrainClips, VideoClips
+from echolab.tasks.view.datasets import TrainClips, VideoClips, eval_clip_sampler, train_clip_sampler
 
 
 def view_preprocess(data: dict) -> dict:
@@ -43,11 +43,13 @@ def evaluation_clips(records: list[VideoRecord], cache: FrameCache, preprocess: 
     return VideoClips(
         records,
         cache,
-        ClipSpec(**preprocess["clip"]),
+        eval_clip_sampler(
+            preprocess.get("placement", "start"),  # checkpoints from before placement existed used starts
+            ClipSpec(**preprocess["clip"]),
+            num_clips=preprocess["eval_clips"],
+            eval_frames=preprocess.get("eval_frames"),
+        ),
         eval_transform(preprocess),
-        preprocess.get("placement", "start"),  # checkpoints from before placement existed used starts
-        num_clips=preprocess["eval_clips"],
-        eval_frames=preprocess.get("eval_frames"),
     )
 
 
@@ -73,7 +75,9 @@ class ViewDataModule(VideoDataModule):
     def train_dataloader(self) -> DataLoader:
         records = self.records("train")
         transform = self.train_transform(hflip=self.data["augment"]["hflip"])
-        dataset = TrainClips(records, self.cache, self.spec, transform, self.data["placement"])
+        dataset = TrainClips(
+            records, self.cache, train_clip_sampler(self.data["placement"], self.spec), transform
+        )
         self.train_sampler = self._train_sampler(records)
         return self.loader(
             dataset,
@@ -89,9 +93,7 @@ class ViewDataModule(VideoDataModule):
             return RandomItemSampler(items)
         if self.data["sampler"] == "class_balanced":
             return ClassBalancedSampler(items, labels)
-        lengths = [
-            len(self.cache.frames(record.path)) for record in records
-        ]  # memory-mapped: reads no pixels
+        lengths = [len(self.cache.frames(record.path)) for record in records]  # memory-mapped: no pixels read
         return SegmentBankSampler(items, lengths, **self.data["uncertainty"])
 
     def val_dataloader(self) -> DataLoader:

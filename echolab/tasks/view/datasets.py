@@ -18,13 +18,36 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from echolab.data.clips import ClipSpec, centred_clip, clip_indices, clip_starts, gather_clip
+from echolab.data.clips import CentredClip, ClipSpec, build_clip_sampler, gather_clip
 from echolab.data.records import VideoRecord
 from echolab.data.transforms import ClipTransform
 from echolab.errors import ConfigError
 from echolab.io.cache import FrameCache
 
-PLACEMENTS = ("start", "centre")
+# data.placement -> the clip samplers (echolab.data.clips) of training and of evaluation
+PLACEMENTS = {"start": ("random", "uniform"), "centre": ("centred", "even_centres")}
+
+
+def train_clip_sampler(placement: str, spec: ClipSpec):
+    """Where a training clip of `data.placement` falls in its video."""
+    return build_clip_sampler(_sampler_names(placement)[0], spec=spec)
+
+
+def eval_clip_sampler(placement: str, spec: ClipSpec, *, num_clips: int, eval_frames: int | None):
+    """The `num_clips` evaluation clips of `data.placement`; eval_frames limits centre placement."""
+    if num_clips < 1:
+        raise ConfigError(f"data.eval_clips must be >= 1, got {num_clips}")
+    if eval_frames is not None and eval_frames < 1:
+        raise ConfigError(f"data.eval_frames must be >= 1 or null, got {eval_frames}")
+    name = _sampler_names(placement)[1]
+    first_frames = {"first_frames": eval_frames} if name == "even_centres" else {}
+    return build_clip_sampler(name, spec=spec, num_clips=num_clips, **first_frames)
+
+
+def _sampler_names(placement: str) -> tuple[str, str]:
+    if placement not in PLACEMENTS:
+        raise ConfigError(f"data.placement '{placement}' is unknown; choose one of {', '.join(PLACEMENTS)}")
+    return PLACEMENTS[placement]
 
 
 def _torch_rng() -> np.random.Generator:
@@ -32,25 +55,13 @@ def _torch_rng() -> np.random.Generator:
 
 
 class _CachedClips(Dataset):
-    """Videos whose clips are cut from the frame cache and transformed alike; an unlabelled video's
-    label reads -1 (collated batches need a number)."""
+    """Videos whose clips, named by `sampler`, are cut from the frame cache and transformed alike; an
+    unlabelled video's label reads -1 (collated batches need a number)."""
 
-    def __init__(
-        self,
-        records: list[VideoRecord],
-        cache: FrameCache,
-        spec: ClipSpec,
-        transform: ClipTransform,
-        placement: str = "start",
-    ):
-        if placement not in PLACEMENTS:
-            raise ConfigError(
-                f"data.placement '{placement}' is unknown; choose one of {', '.join(PLACEMENTS)}"
-            )
+    def __init__(self, records: list[VideoRecord], cache: FrameCache, sampler, transform: ClipTransform):
         self.paths = [record.path for record in records]
         self.labels = [-1 if record.label is None else record.label for record in records]
-        self.cache = cache
-        self.spec, self.transform, self.placement = spec, transform, placement
+        self.cache, self.sampler, self.transform = cache, sampler, transform
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -62,23 +73,24 @@ class _CachedClips(Dataset):
 class TrainClips(_CachedClips):
     """One clip of a video; item = {clip, label, index, centre}.
 
-    Indexed by a video index (the clip is placed at random) or by a (video index, centre frame)
-    pair from the uncertainty sampler. `centre` is the clip's middle frame (index frames // 2).
+    Indexed by a video index (the sampler places the clip, see train_clip_sampler) or by a
+    (video index, centre frame) pair from the uncertainty sampler, which gets the clip of the
+    sampler's spec around that centre. `centre` is the clip's middle frame (index frames // 2).
     """
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.around = CentredClip(self.sampler.spec)
 
     def __getitem__(self, item: int | tuple[int, int]) -> dict:
         index, centre = item if isinstance(item, tuple | list) else (item, None)
         index = int(index)
         frames = self.cache.frames(self.paths[index])
-        n_frames = len(frames)
-        if centre is None and self.placement == "centre":
-            centre = int(_torch_rng().integers(n_frames))
         if centre is None:
-            (start,) = clip_starts(n_frames, self.spec, "random", rng=_torch_rng())
-            indices = clip_indices(n_frames, start, self.spec)
-            centre = min(start + (self.spec.frames // 2) * self.spec.stride, n_frames - 1)
+            indices = self.sampler(len(frames), _torch_rng())
+            centre = int(indices[self.sampler.spec.frames // 2])
         else:
-            indices = centred_clip(n_frames, int(centre), self.spec)
+            indices = self.around.at(len(frames), int(centre))
         return {
             "clip": self._clip(frames, indices),
             "label": self.labels[index],
@@ -88,29 +100,9 @@ class TrainClips(_CachedClips):
 
 
 class VideoClips(_CachedClips):
-    """All `num_clips` evenly spread clips of each video; item = {clips (M,C,T,H,W), label, index}.
-
-    `eval_frames` (centre placement) limits them to the video's first frames (STFM: 300); None: all.
-    """
-
-    def __init__(self, *args, num_clips: int, eval_frames: int | None = None):
-        super().__init__(*args)
-        if num_clips < 1:
-            raise ConfigError(f"data.eval_clips must be >= 1, got {num_clips}")
-        if eval_frames is not None and eval_frames < 1:
-            raise ConfigError(f"data.eval_frames must be >= 1 or null, got {eval_frames}")
-        self.num_clips, self.eval_frames = num_clips, eval_frames
-
-    def clip_frame_indices(self, n_frames: int) -> list[np.ndarray]:
-        """The frame indices of each of the video's evaluation clips."""
-        if self.placement == "centre":
-            used = min(n_frames, self.eval_frames or n_frames)
-            centres = np.floor(np.linspace(0, used - 1, self.num_clips)).astype(int)
-            return [centred_clip(used, int(c), self.spec) for c in centres]
-        starts = clip_starts(n_frames, self.spec, "uniform", num_clips=self.num_clips)
-        return [clip_indices(n_frames, start, self.spec) for start in starts]
+    """All evaluation clips of each video (see eval_clip_sampler); item = {clips (M,C,T,H,W), label, index}."""
 
     def __getitem__(self, index: int) -> dict:
         frames = self.cache.frames(self.paths[index])
-        clips = torch.stack([self._clip(frames, idx) for idx in self.clip_frame_indices(len(frames))])
+        clips = torch.stack([self._clip(frames, idx) for idx in self.sampler(len(frames))])
         return {"clips": clips, "label": self.labels[index], "index": index}
