@@ -17,7 +17,7 @@ UV     := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 .PHONY: install train evaluate predict synth data-summary test test-all bench compare sweep sweep-local agent lint help
 
 help:
-	@echo "make install | train [EXP= ARGS=] | evaluate EXP= CKPT= | predict CKPT= VIDEO= | synth FORMAT="
+	@echo "make install | train [EXP= ARGS=] | evaluate CKPT= [EXP=] | predict CKPT= VIDEO= | synth FORMAT="
 	@echo "     data-summary EXP= | test | test-all | bench | compare [SUITE= ARGS=] | lint"
 	@echo "     sweep SWEEP= | agent ID= | sweep-local SWEEP= TRIALS= [ARGS=]"
 

@@ -113,7 +113,7 @@ def _data_summary(words: list[str]) -> int:
     if ("exp" in picked) == ("data" in picked):
         raise EcholabError(
             "`echolab data-summary` needs exactly one of exp=NAME or data=FRAGMENT "
-            "(ev9v, echonet_dynamic, manifest)"
+            "(ev9v, echonet_dynamic, manifest, camus)"
         )
     cfg = (
         load_experiment(picked["exp"], overrides)

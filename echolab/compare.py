@@ -37,7 +37,7 @@ from pathlib import Path
 import torch
 import yaml
 
-from echolab.config import _read_yaml, experiments_dir, load_experiment
+from echolab.config import _read_yaml, load_experiment, named_yaml
 from echolab.errors import ConfigError
 from echolab.runs import create_run_dir
 
@@ -96,21 +96,9 @@ class Row:
     load: float | None = None  # the machine's 1-minute load average when training ended
 
 
-def suite_path(name: str) -> Path:
-    """`experiments/suites/<name>.yaml`, or `name` itself when it is a YAML file."""
-    path = Path(name)
-    if path.suffix in (".yaml", ".yml") and path.is_file():
-        return path
-    path = experiments_dir() / "suites" / f"{name}.yaml"
-    if not path.is_file():
-        available = sorted(p.stem for p in path.parent.glob("*.yaml"))
-        raise ConfigError(f"unknown suite '{name}' (no {path}); available: {', '.join(available) or 'none'}")
-    return path
-
-
 def load_suite(name: str) -> Suite:
     """Read and check a suite file; every error names the file and the key to fix."""
-    path = suite_path(name)
+    path = named_yaml(name, "suites", "suite")
     body = _read_yaml(path)
     unknown = sorted(set(body) - SUITE_KEYS)
     if unknown:

@@ -86,16 +86,21 @@ def _read_yaml(path: Path) -> dict:
     return content
 
 
-def _experiment_path(exp: str) -> Path:
-    path = Path(exp)
-    if path.suffix in (".yaml", ".yml") and path.is_file():
+def named_yaml(name: str, folder: str, what: str) -> Path:
+    """The YAML file `name` names: itself when it is a .yaml path, else `experiments/<folder>/<name>.yaml`
+    (folder "" for experiments); an unknown name suggests close ones and lists what there is."""
+    path = Path(name)
+    if path.suffix in (".yaml", ".yml"):
+        if not path.is_file():
+            raise ConfigError(f"{what} file {path} does not exist")
         return path
-    path = experiments_dir() / f"{exp}.yaml"
+    path = experiments_dir() / folder / f"{name}.yaml"
     if not path.is_file():
-        close = difflib.get_close_matches(exp, list_experiments(), n=3)
+        available = sorted(p.stem for p in path.parent.glob("*.yaml"))
+        close = difflib.get_close_matches(name, available, n=3)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         raise ConfigError(
-            f"unknown experiment '{exp}' (no {path}).{hint} Available: {', '.join(list_experiments())}"
+            f"unknown {what} '{name}' (no {path}).{hint} available: {', '.join(available) or 'none'}"
         )
     return path
 
@@ -327,7 +332,7 @@ def _is_group_swap(override: str) -> bool:
 
 def load_experiment(exp: str, overrides: list[str] = ()) -> DictConfig:
     """The resolved config of experiment `exp` (a name in experiments/ or a YAML path)."""
-    path = _experiment_path(exp)
+    path = named_yaml(exp, "", "experiment")
     body = _read_yaml(path)
     defaults = _parse_defaults(body.pop("defaults", []), path)
     profile = body.pop("profile", None)

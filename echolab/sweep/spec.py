@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from echolab.config import experiments_dir, load_experiment
+from echolab.config import load_experiment, named_yaml
 from echolab.errors import ConfigError
 
 with warnings.catch_warnings():  # the sweeps package still spells a pydantic v1 option
@@ -52,22 +52,8 @@ class SweepSpec:
         return [*self.before, *(f"{name}={value}" for name, value in values.items()), *self.after]
 
 
-def sweep_path(name_or_path: str) -> Path:
-    """`experiments/sweeps/NAME.yaml` for a bare name, else the path as given."""
-    path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml"):
-        if not path.is_file():
-            raise ConfigError(f"sweep file {path} does not exist")
-        return path
-    path = experiments_dir() / "sweeps" / f"{name_or_path}.yaml"
-    if not path.is_file():
-        known = sorted(p.stem for p in path.parent.glob("*.yaml"))
-        raise ConfigError(f"no sweep '{name_or_path}' ({path} does not exist); sweeps: {', '.join(known)}")
-    return path
-
-
 def read_sweep(name_or_path: str) -> SweepSpec:
-    path = sweep_path(name_or_path)
+    path = named_yaml(name_or_path, "sweeps", "sweep")
     try:
         config = yaml.safe_load(path.read_text())
     except yaml.YAMLError as err:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import lightning as L
 import numpy as np
-from lightning.pytorch.callbacks import Callback
 
+from echolab.callbacks.report import ReportWriter
 from echolab.plots import plt
 
 PREDICTION_COLUMNS = ("video", "fps", "frames", "true_ed", "true_es", "pred_ed", "pred_es")
@@ -78,13 +78,8 @@ def plot_keyframe_curves(row: dict, path: Path) -> Path:
     return path
 
 
-class KeyframeReportWriter(Callback):
-    def __init__(self, run_dir: Path):
-        self.run_dir = Path(run_dir)
-
-    def on_test_end(self, trainer: L.Trainer, module) -> None:
-        if not trainer.is_global_zero:
-            return
+class KeyframeReportWriter(ReportWriter):
+    def write(self, trainer: L.Trainer, module) -> None:
         rows = module.test_rows
         write_keyframe_predictions(self.run_dir / "predictions.csv", rows)
         write_curves(self.run_dir / "curves.npz", rows)

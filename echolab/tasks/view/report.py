@@ -6,8 +6,8 @@ import csv
 from pathlib import Path
 
 import lightning as L
-from lightning.pytorch.callbacks import Callback
 
+from echolab.callbacks.report import ReportWriter
 from echolab.plots import plot_confusion_matrix, plot_per_class
 
 
@@ -44,13 +44,8 @@ def write_view_predictions(path: Path, names: list[str], rows: list[dict], class
     return path
 
 
-class ViewReportWriter(Callback):
-    def __init__(self, run_dir: Path):
-        self.run_dir = Path(run_dir)
-
-    def on_test_end(self, trainer: L.Trainer, module) -> None:
-        if not trainer.is_global_zero:
-            return
+class ViewReportWriter(ReportWriter):
+    def write(self, trainer: L.Trainer, module) -> None:
         records = trainer.datamodule.records("test")
         names = [records[row["index"]].name for row in module.test_rows]
         write_view_predictions(self.run_dir / "predictions.csv", names, module.test_rows, module.classes)
