@@ -9,6 +9,7 @@ import yaml
 
 from echolab import compare
 from echolab.cli import main as cli_main
+from echolab.config import experiments_dir
 from echolab.errors import ConfigError
 from echolab.models import create_model
 from echolab.models.complexity import count_parameters
@@ -41,7 +42,7 @@ def write_suite(tmp_path, **changes) -> str:
 
 
 def test_the_shipped_suites_load_and_compose(smoke_overrides):
-    for path in (compare.experiments_dir() / "suites").glob("*.yaml"):
+    for path in (experiments_dir() / "suites").glob("*.yaml"):
         suite = compare.load_suite(str(path))
         planned = compare.plan(suite, smoke_overrides)
         assert [p["entry"].name for p in planned] == [e.name for e in suite.entries]
