@@ -1,6 +1,7 @@
-"""Shared fixtures: tiny synthetic datasets in the published formats, made once per test session."""
+"""Shared fixtures: tiny synthetic datasets in the published formats (files written by tests/fixture_writers.py)."""
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -34,3 +35,18 @@ def smoke_overrides(tiny_ev9v, tmp_path):
         f"data.cache_dir={tmp_path / 'cache'}",
         "data.synthetic=null",
     ]
+
+
+@pytest.fixture(scope="module")
+def tiny_echonet(tmp_path_factory) -> Path:
+    """EchoNet-Dynamic layout (+ manifest.csv with every ED/ES): 5 videos of 61-70 frames at 50 fps."""
+    from echolab.data.synthetic import write_echonet
+
+    return write_echonet(
+        tmp_path_factory.mktemp("kf") / "echonet",
+        videos=5,
+        seed=3,
+        min_frames=61,
+        max_frames=70,
+        progress=False,
+    )

@@ -28,10 +28,15 @@ def keyframe_preprocess(data: dict) -> dict:
     return {
         "size": data["size"],
         "cache_size": data["cache_size"],
-        "window": data["clip_frames"],
+        "clip": {"frames": data["clip"]["frames"]},
         "sigma": data["sigma"],
         "labels": data["labels"],
     }
+
+
+def clip_frames(preprocess: dict) -> int:
+    """The sliding-window length a checkpoint was trained with (older checkpoints named it "window")."""
+    return preprocess["clip"]["frames"] if "clip" in preprocess else preprocess["window"]
 
 
 def keyframe_eval_transform(preprocess: dict) -> ClipTransform:
@@ -54,10 +59,10 @@ class KeyframeDataModule(VideoDataModule):
             raise ConfigError(
                 f"data.labels '{data['labels']}' is unknown; choose one of {', '.join(LABEL_MODES)}"
             )
-        bad_strides = [s for s in data["strides"] if int(s) < 1]
-        if not data["strides"] or bad_strides:
+        strides = data["clip"]["strides"]
+        if not strides or [s for s in strides if int(s) < 1]:
             raise ConfigError(
-                f"data.strides must list positive temporal strides, e.g. [1, 2, 4]; got {data['strides']}"
+                f"data.clip.strides must list positive temporal strides, e.g. [1, 2, 4]; got {strides}"
             )
         self.curves = CurveSettings(sigma=data["sigma"], labels=data["labels"])
 
@@ -94,7 +99,9 @@ class KeyframeDataModule(VideoDataModule):
             self.cache,
             self.train_transform(hflip=False),  # the mitral valve has a side: a flip is no real view
             sampler=train_clip_sampler(
-                self.data["labels"], self.data["clip_frames"], tuple(int(s) for s in self.data["strides"])
+                self.data["labels"],
+                self.data["clip"]["frames"],
+                tuple(int(s) for s in self.data["clip"]["strides"]),
             ),
             curves=self.curves,
             clips_per_video=self.data["clips_per_video"],
@@ -111,7 +118,7 @@ class KeyframeDataModule(VideoDataModule):
             self.records(split),
             self.cache,
             keyframe_eval_transform(keyframe_preprocess(self.data)),
-            sampler=WholeVideo(self.data["clip_frames"]),
+            sampler=WholeVideo(self.data["clip"]["frames"]),
             curves=self.curves,
         )
 
@@ -131,7 +138,7 @@ def predict_loader(paths: list[Path], preprocess: dict, cache: FrameCache, batch
         records,
         cache,
         keyframe_eval_transform(preprocess),
-        sampler=WholeVideo(preprocess["window"]),
+        sampler=WholeVideo(clip_frames(preprocess)),
         curves=CurveSettings(sigma=preprocess["sigma"], labels="all"),
     )
     return DataLoader(videos, batch_size=None)

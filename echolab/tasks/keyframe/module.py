@@ -21,7 +21,7 @@ import torch
 from echolab.models import create_model
 from echolab.models.keyframe.base import KEYFRAME_OUTPUTS
 from echolab.tasks.base import EcholabTask
-from echolab.tasks.keyframe.datamodule import keyframe_preprocess
+from echolab.tasks.keyframe.datamodule import clip_frames, keyframe_preprocess
 from echolab.tasks.keyframe.metrics import KeyframeMetrics
 from echolab.tasks.keyframe.peaks import PeakSettings, pick_peaks
 from echolab.tasks.keyframe.sliding_window import sliding_window_curves
@@ -39,7 +39,7 @@ class KeyframeTask(EcholabTask):
 
     model:      `{"name": <registered keyframe model>, **its arguments}`
     optim:      the experiment's `optim:` block
-    preprocess: size, cache_size, window, sigma, labels (see keyframe_preprocess)
+    preprocess: size, cache_size, clip (frames), sigma, labels (see keyframe_preprocess)
     peaks:      PeakSettings fields (min_distance_s, prominence, fallback_fps)
     tolerance_s: how far (seconds) a predicted keyframe may be from a true one and still match it
     """
@@ -81,7 +81,7 @@ class KeyframeTask(EcholabTask):
     def video_curves(self, batch: dict) -> torch.Tensor:
         """(n_frames, 2) predicted curves of the one video in `batch`."""
         return sliding_window_curves(
-            self.model, batch["video"], int(batch["n_frames"]), window=self.hparams.preprocess["window"]
+            self.model, batch["video"], int(batch["n_frames"]), window=clip_frames(self.hparams.preprocess)
         )
 
     def keyframes(self, curves: torch.Tensor, fps: float | None, name: str) -> dict[str, list[int]]:

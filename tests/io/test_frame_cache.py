@@ -14,7 +14,7 @@ from echolab.errors import ConfigError, VideoReadError
 from echolab.io import cache as cache_module
 from echolab.io import read_video
 from echolab.io.cache import FrameCache
-from tests.fixtures_video import write_frame_folder, write_video
+from tests.fixture_writers import write_frame_folder, write_video
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from echolab.errors import VideoReadError
 from echolab.io import VideoInfo, expand_video_inputs, probe_video, read_video
 from echolab.io import video_files as video
-from tests.fixtures_video import CODEC_TOLERANCE, fixture_frame, write_frame_folder, write_video
+from tests.fixture_writers import CODEC_TOLERANCE, fixture_frame, write_frame_folder, write_video
 
 
 def expected_frames(n_frames, height, width):

@@ -9,7 +9,7 @@ from nbclient import NotebookClient
 from echolab.config import load_experiment
 from echolab.train import train
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 ONE_STEP = ["trainer.limit_train_batches=1", "trainer.limit_val_batches=1", "trainer.limit_test_batches=2"]
 
 

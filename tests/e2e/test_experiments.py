@@ -40,7 +40,7 @@ def test_model_fragment_runs_one_step(model, smoke_overrides):
 
 
 def test_every_experiment_and_model_fragment_is_exercised_somewhere():
-    from tests import test_keyframe_e2e
+    from tests.e2e import test_keyframe_e2e
 
     keyframe_experiments = set(list_experiments()) - set(VIEW_EXPERIMENTS)
     assert keyframe_experiments <= set(test_keyframe_e2e.KEYFRAME_EXPERIMENTS)

@@ -1,9 +1,7 @@
 """CAMUS NIfTI reader on tiny CAMUS-layout fixtures written here (no synthetic CAMUS writer exists)."""
 
 import json
-from pathlib import Path
 
-import nibabel as nib
 import numpy as np
 import pytest
 
@@ -14,41 +12,7 @@ from echolab.errors import DatasetError, VideoReadError
 from echolab.io import probe_video, read_video
 from echolab.io.cache import FrameCache
 from echolab.train import train
-
-SPLIT_FILES = {
-    "train": "subgroup_training.txt",
-    "val": "subgroup_validation.txt",
-    "test": "subgroup_testing.txt",
-}
-
-
-def write_camus(root: Path, patients: dict[str, list[str]], *, frames: int = 12, size: int = 40) -> Path:
-    """A CAMUS NIfTI release in miniature: per patient and view a (H, W, T) half sequence that brightens
-    from ED (1-based frame 1) to ES (frame `frames`), Info_*.cfg files, and the three split files."""
-    (root / "database_split").mkdir(parents=True)
-    rng = np.random.default_rng(0)
-    for split, names in patients.items():
-        (root / "database_split" / SPLIT_FILES[split]).write_text("".join(f"{n}\n" for n in names))
-        for name in names:
-            folder = root / "database_nifti" / name
-            folder.mkdir(parents=True)
-            for view in ("2CH", "4CH"):
-                # Wider than tall (H=size, W=size+8) so a transposed read would show.
-                volume = rng.integers(0, 40, size=(size, size + 8, frames)).astype(np.uint8)
-                volume += (np.arange(frames) * 10).astype(np.uint8)[None, None, :]
-                nib.save(nib.Nifti1Image(volume, np.eye(4)), folder / f"{name}_{view}_half_sequence.nii.gz")
-                (folder / f"Info_{view}.cfg").write_text(
-                    f"ED: 1\nES: {frames}\nNbFrame: {frames}\nSex: F\nAge: 60\nImageQuality: Good\n"
-                    "EF: 55\nFrameRate: 25\n"
-                )
-    return root
-
-
-def tiny_camus(root: Path) -> Path:
-    return write_camus(
-        root,
-        {"train": ["patient0001", "patient0002"], "val": ["patient0003"], "test": ["patient0004"]},
-    )
+from tests.fixture_writers import tiny_camus
 
 
 def test_reader_gives_zero_based_keyframes_views_and_splits(tmp_path):

@@ -22,21 +22,6 @@ from echolab.tasks.keyframe.datasets import (
 SIZE = 32
 
 
-@pytest.fixture(scope="module")
-def tiny_echonet(tmp_path_factory) -> Path:
-    """EchoNet-Dynamic layout (+ manifest.csv with every ED/ES): 5 videos of 61-70 frames at 50 fps."""
-    from echolab.data.synthetic import write_echonet
-
-    return write_echonet(
-        tmp_path_factory.mktemp("kf") / "echonet",
-        videos=5,
-        seed=3,
-        min_frames=61,
-        max_frames=70,
-        progress=False,
-    )
-
-
 def frames_of(tmp_path) -> FrameCache:
     return FrameCache(tmp_path / "cache", size=SIZE)
 
@@ -166,8 +151,7 @@ def _data(root: Path, tmp_path: Path, **changes) -> dict:
         "cache_dir": str(tmp_path / "cache"),
         "cache_size": SIZE,
         "size": SIZE,
-        "clip_frames": 8,
-        "strides": [1, 2, 4],
+        "clip": {"frames": 8, "strides": [1, 2, 4]},
         "sigma": 10.0,
         "labels": "all",
         "clips_per_video": 1,
@@ -212,7 +196,7 @@ def test_unannotated_evaluation_video_gives_an_all_false_mask(tiny_echonet, tmp_
     ("change", "message"),
     [
         ({"labels": "some"}, "data.labels 'some' is unknown"),
-        ({"strides": [0, 2]}, "positive temporal strides"),
+        ({"clip": {"frames": 8, "strides": [0, 2]}}, "data.clip.strides must list positive temporal strides"),
     ],
 )
 def test_bad_data_settings_are_config_errors(tmp_path, change, message):
@@ -224,3 +208,17 @@ def test_frames_are_shared_read_only_memmaps(tiny_echonet, tmp_path):
     records = read_dataset("manifest", tiny_echonet).videos
     frames = frames_of(tmp_path).frames(records[0].path)
     assert isinstance(frames, np.memmap) and frames.shape[1:] == (SIZE, SIZE, 3)
+
+
+def test_the_window_length_reads_the_clip_vocabulary_and_older_checkpoints():
+    from echolab.tasks.keyframe.datamodule import clip_frames, keyframe_preprocess
+
+    data = {
+        "size": 32,
+        "cache_size": 32,
+        "clip": {"frames": 12, "strides": [1]},
+        "sigma": 5.0,
+        "labels": "all",
+    }
+    assert clip_frames(keyframe_preprocess(data)) == 12
+    assert clip_frames({"window": 16}) == 16  # the key checkpoints saved before data.clip

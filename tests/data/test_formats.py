@@ -5,7 +5,7 @@ import pytest
 from echolab.data.formats import EV9V_CLASSES, FORMATS, read_dataset
 from echolab.data.records import BadVideo
 from echolab.errors import ConfigError, DatasetError
-from tests.fixtures_video import write_echonet, write_ev9v, write_frame_folder, write_manifest, write_video
+from tests.fixture_writers import write_echonet, write_ev9v, write_frame_folder, write_manifest, write_video
 
 EV9V_VIDEOS = {
     "2022-01-01_a_1": ("A4C", "train"),

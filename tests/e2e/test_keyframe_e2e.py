@@ -12,8 +12,7 @@ from echolab.cli import main
 from echolab.config import load_experiment
 from echolab.predict import predict
 from echolab.train import evaluate, train
-from tests.test_camus import tiny_camus
-from tests.test_keyframe_data import tiny_echonet  # noqa: F401  (a fixture)
+from tests.fixture_writers import tiny_camus
 
 ONE_STEP = ["trainer.limit_train_batches=1", "trainer.limit_val_batches=2", "trainer.limit_test_batches=3"]
 KEYFRAME_EXPERIMENTS = [
@@ -41,14 +40,14 @@ def run(exp: str, words: list[str]):
 
 
 @pytest.fixture(scope="module")
-def trained(tiny_echonet, tmp_path_factory):  # noqa: F811
+def trained(tiny_echonet, tmp_path_factory):
     """One smoke step of keyframe_synthetic; its run folder."""
     tmp_path = tmp_path_factory.mktemp("kf-run")
     return run("keyframe_synthetic", overrides(tmp_path, tiny_echonet)).run_dir
 
 
 @pytest.mark.parametrize("exp", KEYFRAME_EXPERIMENTS)
-def test_every_keyframe_experiment_runs_one_step(exp, tiny_echonet, tmp_path):  # noqa: F811
+def test_every_keyframe_experiment_runs_one_step(exp, tiny_echonet, tmp_path):
     root = tiny_camus(tmp_path / "camus") if "camus" in exp else tiny_echonet
     metrics = json.loads((run(exp, overrides(tmp_path, root)).run_dir / "metrics.json").read_text())
     assert metrics["exp"] == exp and metrics["profile"] == "smoke"
@@ -72,7 +71,7 @@ def test_run_folder_holds_predictions_curves_and_plots(trained):
     )
 
 
-def test_evaluate_a_keyframe_checkpoint(trained, tiny_echonet, tmp_path):  # noqa: F811
+def test_evaluate_a_keyframe_checkpoint(trained, tiny_echonet, tmp_path):
     words = overrides(tmp_path, tiny_echonet)
     result = evaluate(
         load_experiment("keyframe_synthetic", words), trained / "checkpoints" / "best.ckpt", words
@@ -81,7 +80,7 @@ def test_evaluate_a_keyframe_checkpoint(trained, tiny_echonet, tmp_path):  # noq
     assert (result.run_dir / "predictions.csv").is_file()
 
 
-def test_predict_prints_keyframes_for_a_long_and_a_short_video(trained, tiny_echonet, tmp_path, capsys):  # noqa: F811
+def test_predict_prints_keyframes_for_a_long_and_a_short_video(trained, tiny_echonet, tmp_path, capsys):
     video = sorted((tiny_echonet / "Videos").glob("*.avi"))[0]
     short = tmp_path / "short"  # 5 frames, fewer than one window, no frame rate (a frame folder)
     short.mkdir()

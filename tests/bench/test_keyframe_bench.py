@@ -3,10 +3,9 @@
 import torch
 
 from echolab.bench.sliding_window import bench_sliding_window
-from tests.test_keyframe_data import tiny_echonet  # noqa: F401  (a fixture)
 
 
-def test_bench_reports_equal_outputs_and_restores_threads(tiny_echonet, tmp_path):  # noqa: F811
+def test_bench_reports_equal_outputs_and_restores_threads(tiny_echonet, tmp_path):
     before = torch.get_num_threads()
     video = sorted((tiny_echonet / "Videos").glob("*.avi"))[0]
     result = bench_sliding_window([video], cache_dir=tmp_path / "cache", size=32)

@@ -5,7 +5,7 @@ import pytest
 from echolab.data.formats import EV9V_CLASSES, read_dataset
 from echolab.data.summary import format_summary, summarize
 from echolab.errors import DatasetError
-from tests.fixtures_video import write_echonet, write_ev9v, write_manifest, write_video
+from tests.fixture_writers import write_echonet, write_ev9v, write_manifest, write_video
 
 
 @pytest.fixture
