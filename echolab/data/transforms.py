@@ -59,7 +59,9 @@ class ClipTransform:
                 steps.append(A.HorizontalFlip(p=0.5))
         else:
             steps = [A.SmallestMaxSize(max_size=round(size * eval_resize_ratio)), A.CenterCrop(size, size)]
-        self._augment = A.Compose(steps)
+        # Seeded from torch (which `seed=` seeds): an unseeded Compose draws from OS entropy, and seeded
+        # runs in the main process (num_workers=0) would then differ from the first augmented clip on.
+        self._augment = A.Compose(steps, seed=torch.initial_seed() % 2**32)
         # Folding mean/std into one multiply-add keeps normalisation a single pass over the clip.
         std = np.asarray(std, dtype=np.float32)
         self._scale = (1.0 / (255.0 * std)).astype(np.float32)
