@@ -27,10 +27,20 @@ class RunResult:
     metrics: dict
 
 
+def _trainer_arguments(trainer: dict) -> dict:
+    """The experiment's `trainer:` block as Trainer arguments. A `limit_*_batches` of 1.0 is Lightning's
+    default; passed explicitly it makes Lightning announce "100% of the batches will be used" 3 times."""
+    # (an int 1 means one batch, so only the float 1.0 is left out)
+    arguments = {
+        k: v for k, v in trainer.items() if not (k.startswith("limit_") and isinstance(v, float) and v == 1.0)
+    }
+    return {"enable_model_summary": False} | arguments  # callbacks/standard.py's ModelLine instead
+
+
 def _trainer(cfg: dict, run_dir: Path, callbacks: list) -> L.Trainer:
     silence_library_noise()
     return L.Trainer(
-        **({"enable_model_summary": False} | cfg["trainer"]),  # callbacks/standard.py's ModelLine instead
+        **_trainer_arguments(cfg["trainer"]),
         logger=build_loggers(cfg, run_dir),
         callbacks=[*callbacks, WandbUpload(run_dir)],  # last: uploads what the report callback wrote
         default_root_dir=run_dir,

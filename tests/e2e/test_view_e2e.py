@@ -228,3 +228,10 @@ def test_predict_goes_on_past_unreadable_inputs_and_lists_them(trained, tiny_ev9
     assert f"{dicom}: " in printed and "DICOM: run `echolab prepare dicom` first" in printed
     assert f"{broken}: " in printed
     assert [row["file"] for row in csv.DictReader(out.open())] == [str(good)]
+
+
+def test_trainer_arguments_leave_out_only_lightnings_default_batch_limits():
+    from echolab.train import _trainer_arguments
+
+    arguments = _trainer_arguments({"limit_train_batches": 1.0, "limit_val_batches": 1, "max_epochs": 2})
+    assert arguments == {"enable_model_summary": False, "limit_val_batches": 1, "max_epochs": 2}
