@@ -56,3 +56,16 @@ def test_an_unknown_or_missing_callback_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="callbacks.checkpoint is missing"):
         build_callbacks(plain | {"callbacks": {}}, tmp_path)
     assert isinstance(build_callbacks(plain, tmp_path)[1], ModelCheckpoint)
+
+
+def test_sliding_window_evaluation_is_added_and_tuned_by_override(tmp_path):
+    from echolab.callbacks.sliding_window import SlidingWindowEvaluation
+
+    swap = "callbacks=[checkpoint,early_stopping,sliding_window]"
+    callbacks, _ = built("view_synthetic", tmp_path, swap, "callbacks.sliding_window.stride=2")
+    (dense,) = [c for c in callbacks if isinstance(c, SlidingWindowEvaluation)]
+    assert (dense.stride, dense.every_n_epochs) == (2, 1)
+    callbacks, _ = built("view_synthetic", tmp_path)
+    assert not any(isinstance(c, SlidingWindowEvaluation) for c in callbacks)
+    with pytest.raises(ConfigError, match="stride >= 1"):
+        built("view_synthetic", tmp_path, swap, "callbacks.sliding_window.stride=0")

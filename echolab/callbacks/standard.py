@@ -8,6 +8,7 @@ from pathlib import Path
 
 from lightning.pytorch.callbacks import Callback, EarlyStopping, LearningRateMonitor, ModelCheckpoint
 
+from echolab.callbacks.sliding_window import SlidingWindowEvaluation
 from echolab.callbacks.uncertainty_sampling import UncertaintySampling
 from echolab.errors import ConfigError
 from echolab.models.complexity import count_parameters
@@ -46,11 +47,16 @@ def _uncertainty_sampling(settings: dict, cfg: dict, run_dir: Path) -> Uncertain
     return UncertaintySampling() if cfg["data"].get("sampler") == "uncertainty" else None
 
 
+def _sliding_window(settings: dict, cfg: dict, run_dir: Path) -> SlidingWindowEvaluation:
+    return SlidingWindowEvaluation(stride=settings["stride"], every_n_epochs=settings["every_n_epochs"])
+
+
 # callbacks.<name> -> its builder(settings, cfg, run_dir); a null entry (callbacks.early_stopping=null) is off.
 BUILDERS: dict[str, Callable[[dict, dict, Path], Callback | None]] = {
     "checkpoint": _checkpoint,
     "early_stopping": _early_stopping,
     "uncertainty_sampling": _uncertainty_sampling,
+    "sliding_window": _sliding_window,
 }
 
 

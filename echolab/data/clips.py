@@ -192,10 +192,12 @@ class SlidingWindows:
     window gets a single window at 0, its missing frames -1 (black, as in training).
     """
 
-    def __init__(self, window: int, stride: int = 1):
+    def __init__(self, window: int, stride: int = 1, *, frame_stride: int = 1, pad: str = "zero"):
+        # frame_stride: frames between a window's own frames (a view clip's stride); pad: how a window
+        # past the end is filled (clip_indices): "zero" for keyframe curves, "clamp" for view clips.
         if stride < 1:
             raise ConfigError(f"sliding windows need stride >= 1, got {stride}")
-        self.spec, self.stride = ClipSpec(window), stride
+        self.spec, self.stride, self.pad = ClipSpec(window, frame_stride), stride, pad
 
     def starts(self, n_frames: int) -> list[int]:
         last_start = _last_start(n_frames, self.spec)
@@ -203,7 +205,7 @@ class SlidingWindows:
         return starts if starts[-1] == last_start else [*starts, last_start]
 
     def __call__(self, n_frames: int) -> list[np.ndarray]:
-        return [clip_indices(n_frames, start, self.spec, pad="zero") for start in self.starts(n_frames)]
+        return [clip_indices(n_frames, start, self.spec, pad=self.pad) for start in self.starts(n_frames)]
 
 
 class WholeVideo:

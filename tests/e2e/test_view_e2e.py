@@ -235,3 +235,45 @@ def test_trainer_arguments_leave_out_only_lightnings_default_batch_limits():
 
     arguments = _trainer_arguments({"limit_train_batches": 1.0, "limit_val_batches": 1, "max_epochs": 2})
     assert arguments == {"enable_model_summary": False, "limit_val_batches": 1, "max_epochs": 2}
+
+
+def test_sliding_window_evaluation_reports_dense_metrics_beside_the_sampled_clips(smoke_overrides):
+    overrides = [
+        *smoke_overrides,
+        "callbacks=[checkpoint,sliding_window]",
+        "callbacks.sliding_window.stride=4",
+        "trainer.limit_train_batches=1",
+    ]
+    metrics = train(load_experiment("view_synthetic", overrides), overrides).metrics
+    for split in ("val", "test"):
+        assert 0.0 <= metrics[split]["dense_acc"] <= 1.0 and 0.0 <= metrics[split]["dense_macro_f1"] <= 1.0
+        assert "acc" in metrics[split]  # the sampled-clip numbers stay
+
+
+def test_dense_report_with_two_windows_equals_the_two_clip_evaluation(trained, tiny_ev9v, tmp_path):
+    """The smoke run evaluates eval_clips=2 clips placed at the first and the last start; a stride longer
+    than any video gives exactly those two windows, so the dense numbers must equal the ordinary ones."""
+    from echolab.data.formats import read_dataset
+    from echolab.io.cache import FrameCache
+
+    result, _ = trained
+    task = ViewClassificationTask.load_from_checkpoint(
+        result.metrics["checkpoint"], map_location="cpu"
+    ).eval()
+    assert task.hparams.preprocess["eval_clips"] == 2 and task.hparams.preprocess["placement"] == "start"
+    records = read_dataset("ev9v", tiny_ev9v).split("test")
+    cache = FrameCache(tmp_path / "cache", size=task.hparams.preprocess["cache_size"])
+    dense = task.dense_report(records, cache, stride=1000)
+    assert dense["acc"] == pytest.approx(result.metrics["test"]["acc"])
+    assert dense["macro_f1"] == pytest.approx(result.metrics["test"]["macro_f1"])
+
+
+def test_sliding_window_evaluation_refuses_a_task_that_evaluates_every_window(tmp_path):
+    from echolab.callbacks.sliding_window import SlidingWindowEvaluation
+    from echolab.errors import ConfigError
+
+    class KeyframeLike:
+        task_name = "keyframe"
+
+    with pytest.raises(ConfigError, match="evaluates every window already"):
+        SlidingWindowEvaluation().setup(None, KeyframeLike(), "fit")

@@ -12,10 +12,12 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from echolab.data.clips import ClipSpec, SlidingWindows
 from echolab.models import create_model
 from echolab.tasks.base import EcholabTask
 from echolab.tasks.view.calibration import uncertainty_report
-from echolab.tasks.view.datamodule import view_preprocess
+from echolab.tasks.view.datamodule import eval_transform, view_preprocess
+from echolab.tasks.view.datasets import VideoClips
 from echolab.tasks.view.fusion import check_fusion, fuse
 from echolab.tasks.view.losses import check_loss, clip_uncertainty, training_loss
 from echolab.tasks.view.metrics import detail_metrics, report, summary_metrics
@@ -154,6 +156,25 @@ class ViewClassificationTask(EcholabTask):
         self.test_rows = self.gather(self.test_rows)
         if self.test_rows:
             self.test_report |= self._uncertainty_report(self.test_rows)
+
+    @torch.no_grad()
+    def dense_report(self, records: list, cache, stride: int, chunk: int = 32) -> dict[str, float]:
+        """Accuracy and macro-F1 with every window of each video fused (a clip starting every `stride`
+        frames, plus one ending at the last frame), beside the `eval_clips` sampled clips of the
+        ordinary evaluation (callbacks/sliding_window.py calls this)."""
+        preprocess = self.hparams.preprocess
+        spec = ClipSpec(**preprocess["clip"])
+        windows = SlidingWindows(spec.frames, stride, frame_stride=spec.stride, pad="clamp")
+        videos = VideoClips(records, cache, windows, eval_transform(preprocess))
+        metrics = summary_metrics(len(self.classes)).to(self.device)
+        for index in range(len(videos)):
+            item = videos[index]
+            clips = item["clips"].to(self.device)
+            logits = torch.cat([self(part) for part in clips.split(chunk)])  # bounded memory on long videos
+            probs, _ = fuse(logits[None], self.hparams.fusion, self.hparams.loss, self.hparams.prior_weight)
+            metrics.update(probs, torch.tensor([item["label"]], device=self.device))
+        values = metrics.compute()
+        return {"acc": float(values["acc"]), "macro_f1": float(values["macro_f1"])}
 
     def predict_step(self, batch: dict, batch_idx: int) -> dict:
         probs, uncertainty = self.video_probabilities(batch["clips"])
