@@ -8,6 +8,10 @@ augmentation and the DataLoader settings) is written once, here.
 
 from __future__ import annotations
 
+import difflib
+from dataclasses import dataclass, fields
+from typing import Self
+
 import lightning as L
 import torch
 from torch.utils.data import DataLoader, Dataset
@@ -15,17 +19,60 @@ from torch.utils.data import DataLoader, Dataset
 from echolab.data.records import SPLITS, DatasetIndex, VideoRecord
 from echolab.data.sources import data_provenance, ensure_dataset, open_decoded_dataset
 from echolab.data.transforms import ClipTransform
-from echolab.errors import DatasetError
+from echolab.errors import ConfigError, DatasetError
 from echolab.io.cache import FrameCache
 
 
+@dataclass(frozen=True)
+class DataSettings:
+    """The `data:` keys every task's data module reads; each task adds its own in a subclass. Their
+    meanings are commented where they are set (experiments/base/data/*.yaml, base/task/*.yaml)."""
+
+    format: str
+    root: str
+    manifest: str | None
+    classes: list[str] | None
+    skip_bad: bool
+    synthetic: dict | None
+    cache_dir: str
+    cache_size: int | None
+    size: int
+    clip: dict
+    clips_per_video: int
+    batch_size: int
+    num_workers: int
+    augment: dict
+
+    @classmethod
+    def from_block(cls, data: dict) -> Self:
+        """The settings of a `data:` block; a key this task does not read, or one it needs that is
+        missing, is an error naming the closest keys (a data module built from a dict, outside the
+        config loader's struct mode, gets the same help)."""
+        names = [field.name for field in fields(cls)]
+        unknown = sorted(set(data) - set(names))
+        if unknown:
+            close = {key: difflib.get_close_matches(key, names, n=1) for key in unknown}
+            listed = ", ".join(
+                f"data.{key}" + (f" (closest: data.{close[key][0]})" if close[key] else "") for key in unknown
+            )
+            raise ConfigError(f"{cls.__name__} reads no {listed}; its keys are {', '.join(names)}")
+        missing = [name for name in names if name not in data]
+        if missing:
+            raise ConfigError(f"the data: block lacks {', '.join(f'data.{name}' for name in missing)}")
+        return cls(**data)
+
+
 class VideoDataModule(L.LightningDataModule):
-    """`data` is the experiment's `data:` block; datasets receive `VideoRecord`s and the frame cache."""
+    """`data` is the experiment's `data:` block, read through the task's `settings_type`; datasets receive
+    `VideoRecord`s and the frame cache."""
+
+    settings_type: type[DataSettings] = DataSettings
 
     def __init__(self, data: dict):
         super().__init__()
-        self.data = data
-        self.cache = FrameCache(data["cache_dir"], size=data["cache_size"])
+        self.settings = self.settings_type.from_block(data)
+        self.data = data  # as given: data/sources.py opens (and may synthesise) the dataset from it
+        self.cache = FrameCache(self.settings.cache_dir, size=self.settings.cache_size)
         self.index: DatasetIndex | None = None
         self.splits: dict[str, list[VideoRecord]] = {}
         self.provenance: dict = {}
@@ -54,7 +101,7 @@ class VideoDataModule(L.LightningDataModule):
             if not videos:
                 raise DatasetError(
                     f"{index.root}: the {split} split has no usable videos; check the dataset's split "
-                    f"files (echolab data-summary data={self.data['format']} data.root={index.root})"
+                    f"files (echolab data-summary data={self.settings.format} data.root={index.root})"
                 )
             self.splits[split] = self.select(split, videos, index)
         self.index = index
@@ -72,9 +119,9 @@ class VideoDataModule(L.LightningDataModule):
         return self.splits[split]
 
     def train_transform(self, *, hflip: bool) -> ClipTransform:
-        augment = self.data["augment"]
+        augment = self.settings.augment
         return ClipTransform(
-            self.data["size"],
+            self.settings.size,
             train=True,
             scale=tuple(augment["scale"]),
             rotate=augment["rotate"],
@@ -92,7 +139,7 @@ class VideoDataModule(L.LightningDataModule):
         shuffle: bool = False,
         drop_last=False,
     ) -> DataLoader:
-        workers = self.data["num_workers"]
+        workers = self.settings.num_workers
         return DataLoader(
             dataset,
             batch_size=batch_size,

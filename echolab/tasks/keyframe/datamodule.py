@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 from torch.utils.data import DataLoader
 
 from echolab.data.clips import WholeVideo
-from echolab.data.datamodule import VideoDataModule
+from echolab.data.datamodule import DataSettings, VideoDataModule
 from echolab.data.records import DatasetIndex, VideoRecord
 from echolab.data.transforms import ClipTransform
 from echolab.errors import ConfigError, DatasetError
@@ -52,7 +53,17 @@ def trainable(record: VideoRecord, labels: str) -> bool:
     return labels != "mirror" or beat.span[0] != beat.span[1]
 
 
+@dataclass(frozen=True)
+class KeyframeSettings(DataSettings):
+    """The data: keys keyframe detection reads."""
+
+    sigma: float
+    labels: str
+
+
 class KeyframeDataModule(VideoDataModule):
+    settings_type = KeyframeSettings
+
     def __init__(self, data: dict):
         super().__init__(data)
         if data["labels"] not in LABEL_MODES:
@@ -74,13 +85,13 @@ class KeyframeDataModule(VideoDataModule):
     def select(self, split: str, videos: list[VideoRecord], index: DatasetIndex) -> list[VideoRecord]:
         if split != "train":
             return videos
-        train = [v for v in videos if trainable(v, self.data["labels"])]
+        train = [v for v in videos if trainable(v, self.settings.labels)]
         if not train:
             raise DatasetError(
                 f"{index.root}: no training video has both an ED and an ES keyframe"
                 + (
                     " at different frames (needed by data.labels=mirror)"
-                    if self.data["labels"] == "mirror"
+                    if self.settings.labels == "mirror"
                     else ""
                 )
                 + "; keyframe training needs annotated beats (ed/es columns or the dataset's tracings)"
@@ -99,18 +110,18 @@ class KeyframeDataModule(VideoDataModule):
             self.cache,
             self.train_transform(hflip=False),  # the mitral valve has a side: a flip is no real view
             sampler=train_clip_sampler(
-                self.data["labels"],
-                self.data["clip"]["frames"],
-                tuple(int(s) for s in self.data["clip"]["strides"]),
+                self.settings.labels,
+                self.settings.clip["frames"],
+                tuple(int(s) for s in self.settings.clip["strides"]),
             ),
             curves=self.curves,
-            clips_per_video=self.data["clips_per_video"],
+            clips_per_video=self.settings.clips_per_video,
         )
         return self.loader(
             dataset,
-            batch_size=self.data["batch_size"],
+            batch_size=self.settings.batch_size,
             shuffle=True,
-            drop_last=len(dataset) > self.data["batch_size"],
+            drop_last=len(dataset) > self.settings.batch_size,
         )
 
     def videos(self, split: str) -> KeyframeVideos:
@@ -118,7 +129,7 @@ class KeyframeDataModule(VideoDataModule):
             self.records(split),
             self.cache,
             keyframe_eval_transform(keyframe_preprocess(self.data)),
-            sampler=WholeVideo(self.data["clip"]["frames"]),
+            sampler=WholeVideo(self.settings.clip["frames"]),
             curves=self.curves,
         )
 

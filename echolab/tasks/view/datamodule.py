@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from torch.utils.data import DataLoader
 
 from echolab.data.clips import ClipSpec
-from echolab.data.datamodule import VideoDataModule
+from echolab.data.datamodule import DataSettings, VideoDataModule
 from echolab.data.records import DatasetIndex, VideoRecord
 from echolab.data.samplers import (
     SAMPLERS,
@@ -53,7 +54,22 @@ def evaluation_clips(records: list[VideoRecord], cache: FrameCache, preprocess: 
     )
 
 
+@dataclass(frozen=True)
+class ViewSettings(DataSettings):
+    """The data: keys view classification reads."""
+
+    placement: str
+    eval_clips: int
+    eval_frames: int | None
+    sampler: str
+    extra_copies: dict
+    uncertainty: dict
+    eval_batch_size: int
+
+
 class ViewDataModule(VideoDataModule):
+    settings_type = ViewSettings
+
     def __init__(self, data: dict):
         super().__init__(data)
         if data["sampler"] not in SAMPLERS:
@@ -74,38 +90,40 @@ class ViewDataModule(VideoDataModule):
 
     def train_dataloader(self) -> DataLoader:
         records = self.records("train")
-        transform = self.train_transform(hflip=self.data["augment"]["hflip"])
+        transform = self.train_transform(hflip=self.settings.augment["hflip"])
         dataset = TrainClips(
-            records, self.cache, train_clip_sampler(self.data["placement"], self.spec), transform
+            records, self.cache, train_clip_sampler(self.settings.placement, self.spec), transform
         )
         self.train_sampler = self._train_sampler(records)
         return self.loader(
             dataset,
-            self.data["batch_size"],
+            self.settings.batch_size,
             sampler=self.train_sampler,
-            drop_last=len(self.train_sampler) > self.data["batch_size"],
+            drop_last=len(self.train_sampler) > self.settings.batch_size,
         )
 
     def _train_sampler(self, records: list[VideoRecord]):
         labels = [record.label for record in records]
-        items = training_items(labels, self.classes, self.data["extra_copies"], self.data["clips_per_video"])
-        if self.data["sampler"] == "random":
+        items = training_items(
+            labels, self.classes, self.settings.extra_copies, self.settings.clips_per_video
+        )
+        if self.settings.sampler == "random":
             return RandomItemSampler(items)
-        if self.data["sampler"] == "class_balanced":
+        if self.settings.sampler == "class_balanced":
             return ClassBalancedSampler(items, labels)
         lengths = [len(self.cache.frames(record.path)) for record in records]  # memory-mapped: no pixels read
-        return SegmentBankSampler(items, lengths, **self.data["uncertainty"])
+        return SegmentBankSampler(items, lengths, **self.settings.uncertainty)
 
     def val_dataloader(self) -> DataLoader:
         return self.loader(
             evaluation_clips(self.records("val"), self.cache, view_preprocess(self.data)),
-            self.data["eval_batch_size"],
+            self.settings.eval_batch_size,
         )
 
     def test_dataloader(self) -> DataLoader:
         return self.loader(
             evaluation_clips(self.records("test"), self.cache, view_preprocess(self.data)),
-            self.data["eval_batch_size"],
+            self.settings.eval_batch_size,
         )
 
 
