@@ -20,10 +20,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from echolab.errors import ConfigError
 
 PAD_MODES = ("clamp", "zero", "loop")
+
+
+def torch_seeded_rng() -> np.random.Generator:
+    """A generator for one item's random clip choices, seeded from torch's RNG: Lightning seeds that per
+    DataLoader worker and per epoch, so clips are reproducible under `seed=` and differ between epochs."""
+    return np.random.default_rng(int(torch.randint(2**62, ())))
 
 
 @dataclass(frozen=True)

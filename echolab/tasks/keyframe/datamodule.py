@@ -66,16 +66,16 @@ class KeyframeDataModule(VideoDataModule):
 
     def __init__(self, data: dict):
         super().__init__(data)
-        if data["labels"] not in LABEL_MODES:
+        if self.settings.labels not in LABEL_MODES:
             raise ConfigError(
-                f"data.labels '{data['labels']}' is unknown; choose one of {', '.join(LABEL_MODES)}"
+                f"data.labels '{self.settings.labels}' is unknown; choose one of {', '.join(LABEL_MODES)}"
             )
-        strides = data["clip"]["strides"]
+        strides = self.settings.clip["strides"]
         if not strides or [s for s in strides if int(s) < 1]:
             raise ConfigError(
                 f"data.clip.strides must list positive temporal strides, e.g. [1, 2, 4]; got {strides}"
             )
-        self.curves = CurveSettings(sigma=data["sigma"], labels=data["labels"])
+        self.curves = CurveSettings(sigma=self.settings.sigma, labels=self.settings.labels)
 
     @property
     def classes(self) -> list[str]:

@@ -14,7 +14,14 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from echolab.data.clips import ClipSpec, RandomStride, WholeVideo, build_clip_sampler, gather_clip
+from echolab.data.clips import (
+    ClipSpec,
+    RandomStride,
+    WholeVideo,
+    build_clip_sampler,
+    gather_clip,
+    torch_seeded_rng,
+)
 from echolab.data.records import VideoRecord
 from echolab.data.transforms import ClipTransform
 from echolab.io.cache import FrameCache
@@ -30,11 +37,6 @@ def train_clip_sampler(labels: str, clip_frames: int, strides: tuple[int, ...]) 
     # Frames past a video's end are black (index -1) and kept out of the loss; a mirrored playback never ends.
     pad = {} if name == "mirrored_beat" else {"pad": "zero"}
     return RandomStride([build_clip_sampler(name, spec=ClipSpec(clip_frames, s), **pad) for s in strides])
-
-
-def _torch_rng() -> np.random.Generator:
-    # Seeded from torch so Lightning's per-worker, per-epoch seeding makes clips reproducible.
-    return np.random.default_rng(int(torch.randint(2**62, ())))
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ class KeyframeTrainClips(Dataset):
         video = self.frames.frames(record.path)
         beat = beat_of(record)
         # Training videos are annotated (the data module keeps only those); labels="all" needs no stretch.
-        drawn = self.sampler(len(video), _torch_rng(), labelled=beat.span if beat.annotated else None)
+        drawn = self.sampler(len(video), torch_seeded_rng(), labelled=beat.span if beat.annotated else None)
         if self.curves.labels == "mirror":
             indices, target, mask = self._mirrored(beat, drawn)
         else:

@@ -72,11 +72,11 @@ class ViewDataModule(VideoDataModule):
 
     def __init__(self, data: dict):
         super().__init__(data)
-        if data["sampler"] not in SAMPLERS:
+        if self.settings.sampler not in SAMPLERS:
             raise ConfigError(
-                f"data.sampler '{data['sampler']}' is unknown; choose one of {', '.join(SAMPLERS)}"
+                f"data.sampler '{self.settings.sampler}' is unknown; choose one of {', '.join(SAMPLERS)}"
             )
-        self.spec = ClipSpec(**data["clip"])
+        self.spec = ClipSpec(**self.settings.clip)
         self.train_sampler = None  # built with the training loader; the uncertainty callback updates it
 
     def check(self, index: DatasetIndex) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from echolab.data.clips import CentredClip, ClipSpec, build_clip_sampler, gather_clip
+from echolab.data.clips import CentredClip, ClipSpec, build_clip_sampler, gather_clip, torch_seeded_rng
 from echolab.data.records import VideoRecord
 from echolab.data.transforms import ClipTransform
 from echolab.errors import ConfigError
@@ -48,10 +48,6 @@ def _sampler_names(placement: str) -> tuple[str, str]:
     if placement not in PLACEMENTS:
         raise ConfigError(f"data.placement '{placement}' is unknown; choose one of {', '.join(PLACEMENTS)}")
     return PLACEMENTS[placement]
-
-
-def _torch_rng() -> np.random.Generator:
-    return np.random.default_rng(int(torch.randint(2**62, ())))
 
 
 class _CachedClips(Dataset):
@@ -87,7 +83,7 @@ class TrainClips(_CachedClips):
         index = int(index)
         frames = self.cache.frames(self.paths[index])
         if centre is None:
-            indices = self.sampler(len(frames), _torch_rng())
+            indices = self.sampler(len(frames), torch_seeded_rng())
             centre = int(indices[self.sampler.spec.frames // 2])
         else:
             indices = self.around.at(len(frames), int(centre))
