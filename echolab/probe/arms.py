@@ -4,15 +4,22 @@ encoder, or a pretraining checkpoint's encoders. Every arm goes through the same
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+import torch
+from torch import nn
 
+from echolab.data.clips import ClipSpec
 from echolab.data.records import VideoRecord
 from echolab.errors import EcholabError
 from echolab.io.cache import FrameCache
-from echolab.probe.features import pixel_features
+from echolab.models import create_model
+from echolab.models.pretrain.load import load_encoder
+from echolab.probe.features import encoder_features, pixel_features
 from echolab.probe.perturb import Perturbation
+from echolab.tasks.pretrain.datamodule import eval_transform, pretrain_preprocess
 
 
 class Arm(Protocol):
@@ -55,6 +62,90 @@ class PixelArm:
         return pixel_features(records, cache, size=self.size, perturb=perturb, desc=desc)
 
 
+@dataclass
+class EncoderArm:
+    """Frozen video encoders, each giving its CLS token and its mean patch token, on clips made as
+    `preprocess` says (the pretraining checkpoint's own, or for a random init the experiment's)."""
+
+    name: str
+    description: str
+    encoders: dict[str, nn.Module]  # "teacher", "student" or "random" -> encoder (eval mode)
+    preprocess: dict
+    clips: int
+    batch_size: int
+    checkpoint: str | None = None
+
+    @property
+    def cache_size(self) -> int | None:
+        return self.preprocess["cache_size"]
+
+    @property
+    def feature_keys(self) -> list[str]:
+        return [f"{which}/{pool}" for which in self.encoders for pool in ("cls", "mean")]
+
+    def record(self) -> dict:
+        return {
+            "name": self.name,
+            "checkpoint": self.checkpoint,
+            "encoders": list(self.encoders),
+            "preprocess": self.preprocess,
+        }
+
+    def features(
+        self, records: list[VideoRecord], cache: FrameCache, *, perturb: Perturbation | None = None, desc: str
+    ) -> dict[str, np.ndarray]:
+        return encoder_features(
+            self.encoders,
+            records,
+            cache,
+            spec=ClipSpec(**self.preprocess["clip"]),
+            transform=eval_transform(self.preprocess),
+            clips=self.clips,
+            batch_size=self.batch_size,
+            perturb=perturb,
+            desc=desc,
+        )
+
+
+def checkpoint_arm(path: str | Path, cfg: dict) -> EncoderArm:
+    """Both encoders of a pretraining checkpoint: the EMA teacher first (the encoder DINO-style methods
+    evaluate and release), then the student (the one DISCOVR's kNN read, N10)."""
+    teacher, preprocess = load_encoder(path, "teacher")
+    student, _ = load_encoder(path, "student")
+    return EncoderArm(
+        "checkpoint",
+        f"pretrained encoders of {path} (EMA teacher and student)",
+        {"teacher": teacher, "student": student},
+        preprocess,
+        cfg["probe"]["clips"],
+        cfg["probe"]["batch_size"],
+        checkpoint=str(path),
+    )
+
+
+def random_arm(cfg: dict) -> EncoderArm:
+    """A randomly initialised encoder of the pretraining experiment's own `model:` block (the same
+    architecture and clips as its checkpoints), drawn with the experiment's seed."""
+    if cfg["task"]["name"] != "pretrain":
+        raise EcholabError(
+            f"ckpt=random builds the encoder of a pretraining experiment's model: block; {cfg['exp']} is a "
+            f"{cfg['task']['name']} experiment. Pass exp= a pretraining experiment (e.g. discovr_synthetic)"
+        )
+    model = dict(cfg["model"])
+    # as PretrainTask.from_config builds it: frames and size are the data block's
+    model |= {"frames": cfg["data"]["clip"]["frames"], "size": cfg["data"]["size"]}
+    torch.manual_seed(cfg["seed"])
+    encoder = create_model(model.pop("name"), task="pretrain", **model).eval()
+    return EncoderArm(
+        "random",
+        f"a random-init {cfg['model']['name']} (seed {cfg['seed']})",
+        {"random": encoder},
+        pretrain_preprocess(cfg["data"]),
+        cfg["probe"]["clips"],
+        cfg["probe"]["batch_size"],
+    )
+
+
 def choose_arm(ckpt: str | None, features: str | None, cfg: dict) -> Arm:
     """The arm the command words name: ckpt=PATH, ckpt=random or features=pixels (exactly one)."""
     if (ckpt is None) == (features is None):
@@ -66,4 +157,4 @@ def choose_arm(ckpt: str | None, features: str | None, cfg: dict) -> Arm:
         if features != "pixels":
             raise EcholabError(f"features={features} is unknown; features=pixels is the raw-pixel arm")
         return PixelArm(size=cfg["probe"]["pixel_size"])
-    raise EcholabError("checkpoint arms need the pretraining encoder (not merged yet)")
+    return random_arm(cfg) if ckpt == "random" else checkpoint_arm(ckpt, cfg)
