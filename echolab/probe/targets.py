@@ -29,9 +29,10 @@ class Target:
     def is_classification(self) -> bool:
         return self.classes is not None
 
-    def values(self, records: list[VideoRecord], where: str) -> np.ndarray:
+    def values(self, records: list[VideoRecord], where: str, setting: str = "probe.target") -> np.ndarray:
         """Per record: a class index (int64) or the EF (float64). Every record must have one: a probe
-        that quietly left videos out would be judged on another set than its neighbours (N9)."""
+        that quietly left videos out would be judged on another set than its neighbours (N9). `where`
+        and `setting` (the key that chose the target) make the error's words."""
         if self.name == "view":
             missing = [r.name for r in records if r.label is None]
         else:
@@ -39,8 +40,8 @@ class Target:
         if missing:
             needs = "a label" if self.name == "view" else "an EF (EchoNet-Dynamic's FileList.csv EF column)"
             raise DatasetError(
-                f"{where}: probe.target={self.name} needs {needs} for every video; {len(missing)} have "
-                f"none (first: {missing[0]}). Fill them in, or probe another target"
+                f"{where}: {setting}={self.name} needs {needs} for every video; {len(missing)} have "
+                f"none (first: {missing[0]}). Fill them in, or choose another target"
             )
         if self.name == "view":
             return np.array([r.label for r in records], dtype=np.int64)
