@@ -226,15 +226,20 @@ def test_n8_the_image_teacher_runs_once_per_step():
 
 
 def test_a_collapse_is_warned_about_once_with_what_to_try():
-    module = tiny_task()
-    module._warned = False
+    module = tiny_task("discovr_synthetic", "task.collapse.after_epochs=3")
     collapsed = {"prototypes_used": 1.0, "image_teacher_entropy": 0.0, "feature_std": 0.001}
-    fit(module, batches=1, epochs=2)  # attaches a trainer past collapse.after_epochs
-    module._warned = False
-    with pytest.warns(UserWarning, match="pretraining looks collapsed") as record:
+    fit(module, batches=1, epochs=2)  # attaches a trainer, now at its epoch 2
+    module._warned = False  # (whatever the two tiny epochs looked like)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        module.trainer.fit_loop.epoch_progress.current.completed = 1  # epoch 1: before after_epochs
+        module._warn_on_collapse(collapsed)
+    module.trainer.fit_loop.epoch_progress.current.completed = 2
+    with pytest.warns(UserWarning, match="pretraining looks collapsed at epoch 2") as record:
         module._warn_on_collapse(collapsed)
     message = str(record[0].message)
     assert "only 1 of 16 prototypes" in message and "task.cluster.prototypes" in message
     assert "image_teacher_entropy is 0.000" in message and "feature_std is 0.001" in message
-    module._warn_on_collapse(collapsed)  # no second warning (pytest would show it)
-    assert module._warned
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a second one would raise here
+        module._warn_on_collapse(collapsed)
