@@ -44,7 +44,18 @@ def _view_latency(work: Path, videos: int, clips: int) -> dict:
     return bench_view_latency()  # model inputs only: no videos or clips to draw
 
 
-BENCHMARKS = {"clip_loading": _clip_loading, "sliding_window": _sliding_window, "view_latency": _view_latency}
+def _pretrain(work: Path, videos: int, clips: int) -> dict:
+    from echolab.bench.pretrain import bench_pretrain
+
+    return bench_pretrain()  # random clips at each method's CPU sizes: no videos to draw
+
+
+BENCHMARKS = {
+    "clip_loading": _clip_loading,
+    "sliding_window": _sliding_window,
+    "view_latency": _view_latency,
+    "pretrain": _pretrain,
+}
 
 
 def main(words: list[str]) -> int:

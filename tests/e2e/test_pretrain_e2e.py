@@ -14,7 +14,18 @@ from echolab.predict import predict
 from echolab.train import evaluate, train
 
 ONE_STEP = ["trainer.limit_train_batches=1", "trainer.limit_val_batches=1", "trainer.limit_test_batches=1"]
-PRETRAIN_EXPERIMENTS = ["discovr_synthetic"]
+PRETRAIN_EXPERIMENTS = ["discovr_synthetic", "videomae_synthetic", "jepa_synthetic", "discovr_echonet"]
+# The DISCOVR ablations of docs/pretraining.md, as overrides of discovr_synthetic (keep the two in step).
+ABLATIONS = {
+    "no_cluster": ["task.weights.cluster=0", "task.weights.cluster_reverse=0"],
+    "one_way_cluster": ["task.weights.cluster_reverse=0"],
+    "no_video_dino": ["task.weights.video_dino=0"],
+    "image_dino_only": [
+        "task.weights.cluster=0",
+        "task.weights.cluster_reverse=0",
+        "task.weights.video_dino=0",
+    ],
+}
 
 
 def overrides(tmp_path: Path, root: Path, *extra: str) -> list[str]:
@@ -45,6 +56,13 @@ def test_every_pretraining_experiment_runs_one_step(exp, tiny_echonet, tmp_path)
     assert metrics["exp"] == exp and metrics["profile"] == "smoke"
     for split in ("val", "test"):
         assert metrics[split]["loss"] > 0
+
+
+@pytest.mark.parametrize("ablation", ABLATIONS)
+def test_every_ablation_runs_one_step(ablation, tiny_echonet, tmp_path):
+    metrics = run("discovr_synthetic", overrides(tmp_path, tiny_echonet, *ABLATIONS[ablation])).metrics
+    dropped = {word.split("=")[0].removeprefix("task.weights.") for word in ABLATIONS[ablation]}
+    assert not dropped & set(metrics["val"]) and metrics["val"]["image_dino"] > 0
 
 
 def test_run_folder_holds_checkpoints_terms_and_plots(trained):

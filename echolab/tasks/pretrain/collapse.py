@@ -50,8 +50,8 @@ def collapse_problems(monitors: dict[str, float], limits: dict, prototypes: int,
         elif value > high:
             problems.append(
                 f"{name} is {value:.3f} nats (above {high:.3f} of ln({dino_out}) = {math.log(dino_out):.3f}): "
-                "the teacher is uniform; sharpen it (lower task.dino.teacher_temperature_final) or raise "
-                "task.ema.momentum"
+                "the teacher is uniform; sharpen it (lower task.dino.teacher_temperature and _final), centre "
+                "more slowly (raise task.dino.centre_momentum), or train longer"
             )
     spread = monitors.get("feature_std")
     if spread is not None and spread < limits["min_feature_std"]:

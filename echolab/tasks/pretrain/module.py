@@ -418,7 +418,7 @@ _MONITORS = ("prototypes_used", "image_teacher_entropy", "video_teacher_entropy"
 def _check_weights(weights: dict) -> None:
     problems = [f"task.weights.{k} is unknown (terms: {', '.join(TERMS)})" for k in weights if k not in TERMS]
     problems += [f"task.weights.{k}={v} is negative" for k, v in weights.items() if v < 0]
-    if not any(v > 0 for v in weights.values()):
+    if not any(weights.get(term, 0) > 0 for term in TERMS):
         problems.append("every task.weights entry is 0: give at least one loss term a weight above 0")
     if (weights.get("cluster", 0) > 0 or weights.get("cluster_reverse", 0) > 0) and not weights.get(
         "image_dino", 0
