@@ -1,6 +1,8 @@
 """Linear probe: a linear model on standardised frozen features, its weight decay chosen on validation.
 
-Features are standardised with the training split's mean and standard deviation. Classes: multinomial
+Features are standardised with the training split's mean and standard deviation, the latter floored at
+1 % of its median over features: a feature all but constant in training (a raw pixel outside the fan)
+would otherwise turn one slightly different validation video into an input of thousands. Classes: multinomial
 logistic regression; EF: ridge regression. The weight decay `wd` is the L2 penalty on the mean loss
 over the n training videos (mean loss + wd/2 |w|^2 for logistic regression, mean squared error + wd |w|^2
 for ridge), i.e. scikit-learn's C = 1 / (n wd) and alpha = n wd. Each value of the grid is fitted on
@@ -16,7 +18,6 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import f1_score, r2_score
-from sklearn.preprocessing import StandardScaler
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,8 @@ def linear_probe(
     """Fit on `train` (features, targets) for each weight decay, choose on `val`, predict `test_features`."""
     if not weight_decays or min(weight_decays) <= 0:
         raise ValueError(f"the linear probe needs positive weight decays to choose from, got {weight_decays}")
-    scaler = StandardScaler().fit(train[0])
-    x_train, x_val, x_test = (scaler.transform(x) for x in (train[0], val[0], test_features))
+    mean, scale = _standardisation(train[0])
+    x_train, x_val, x_test = ((x - mean) / scale for x in (train[0], val[0], test_features))
     n = len(x_train)
     fitted = {}
     for wd in sorted(weight_decays, reverse=True):  # strongest first: it wins ties
@@ -61,6 +62,13 @@ def linear_probe(
         test_predicted=model.predict(x_test),
         converged=converged,
     )
+
+
+def _standardisation(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The training split's per-feature mean, and standard deviation floored at 1 % of its median."""
+    spread = features.std(0)
+    floor = 0.01 * np.median(spread)
+    return features.mean(0), np.maximum(spread, floor if floor > 0 else 1.0)
 
 
 def _fit(x: np.ndarray, y: np.ndarray, wd: float, n: int, classification: bool):

@@ -138,3 +138,22 @@ def test_random_init_probe_runs_through_the_same_command_and_repeats_exactly(ef_
     )
     assert list(first["features"]) == ["random/cls", "random/mean"] and first["arm"]["checkpoint"] is None
     assert first["features"] == second["features"]  # seeded: the same encoder, the same numbers
+
+
+def test_an_echonet_pretrained_checkpoint_probes_the_nine_views(pretrained, tiny_ev9v, tmp_path):
+    """Any dataset with any checkpoint: the frames are decoded at the checkpoint's size."""
+    words = [
+        f"ckpt={pretrained}",
+        "exp=view_synthetic",
+        "profile=smoke",
+        "probe.perturbations=[]",
+        f"data.root={tiny_ev9v}",
+        "data.synthetic=null",
+        f"data.cache_dir={tmp_path / 'cache'}",
+        f"run.root={tmp_path / 'runs'}",
+    ]
+    assert main(["probe", *words]) == 0
+    (run,) = (tmp_path / "runs" / "probe" / "view_synthetic").iterdir()
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert len(metrics["classes"]) == 9 and metrics["videos"] == {"train": 27, "val": 9, "test": 9}
+    assert len(metrics["features"]["teacher/cls"]["knn"]["train_bank"]["k3"]["per_class_f1"]) == 9

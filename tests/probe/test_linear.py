@@ -47,3 +47,15 @@ def test_ef_regression_by_ridge_recovers_a_linear_relation():
 def test_no_weight_decay_to_choose_from_is_refused():
     with pytest.raises(ValueError, match="positive weight decays"):
         linear_probe(_train(), _train(), _train()[0], weight_decays=[], classification=True)
+
+
+def test_a_feature_almost_constant_in_training_cannot_blow_up_a_prediction():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(30, 2))
+    x[:, 1] = 1e-6 * rng.normal(size=30)  # a pixel that is black in every training video ...
+    ef = 50 + 10 * x[:, 0]
+    val = np.array([[0.5, 0.2], [-0.5, 0.0]])  # ... and not quite in one validation video
+    result = linear_probe(
+        (x, ef), (val, 50 + 10 * val[:, 0]), val, weight_decays=[1e-3], classification=False
+    )
+    assert result.test_predicted == pytest.approx([55.0, 45.0], abs=2.0)
