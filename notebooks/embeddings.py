@@ -27,7 +27,7 @@
 # **Which file:** set `EMBEDDINGS` below, or the `ECHOLAB_EMBEDDINGS` environment variable, e.g.
 # ```
 # echolab embed ckpt=runs/discovr_synthetic/<run>/checkpoints/last.ckpt exp=discovr_synthetic out=emb.npz
-# ECHOLAB_EMBEDDINGS=emb.npz jupyter lab notebooks/
+# ECHOLAB_EMBEDDINGS=emb.npz .venv/bin/jupyter lab notebooks/
 # ```
 
 # %%

@@ -26,7 +26,7 @@ from echolab.probe.perturb import Perturbation
 from echolab.probe.protocol import run_protocol
 from echolab.probe.report import headline, summary_lines, write_plots, write_predictions
 from echolab.probe.settings import ProbeSettings
-from echolab.probe.targets import Target, probe_target
+from echolab.probe.targets import EF_CLASSES, Target, ef_category, probe_target
 from echolab.runs import create_run_dir, format_summary, write_config, write_metrics
 from echolab.train import RunResult
 
@@ -130,12 +130,8 @@ def embed(cfg: DictConfig, arm: Arm, out: str | Path) -> Path:
     }
     if any(r.ef is not None for r in records):
         arrays["ef"] = np.array([np.nan if r.ef is None else r.ef for r in records])
-        category = probe_target("ef_category", data.index.classes)
         arrays["ef_category"] = np.array(
-            [
-                "" if r.ef is None else category.classes[int(category.values([r], where=str(data.root))[0])]
-                for r in records
-            ]
+            ["" if r.ef is None else EF_CLASSES[ef_category(r.ef)] for r in records]
         )
     arrays |= {key.replace("/", "_"): value for key, value in features.items()}
     out.parent.mkdir(parents=True, exist_ok=True)
