@@ -270,12 +270,10 @@ class PretrainTask(EcholabTask):
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
         terms, monitors = self.loss_terms(batch["clip"])
         loss = self.checked(self.weighted(terms))
-        self.log_dict(
-            {"train/loss": loss, **{f"train/{k}": v for k, v in terms.items()}},
-            prog_bar=True,
-            batch_size=len(batch["clip"]),
-        )
-        self.log("train/ema_momentum", self.ema_momentum(), batch_size=len(batch["clip"]))
+        batch_size = len(batch["clip"])
+        self.log("train/loss", loss, prog_bar=True, batch_size=batch_size)  # the terms: the CSV log and W&B
+        self.log_dict({f"train/{k}": v for k, v in terms.items()}, batch_size=batch_size)
+        self.log("train/ema_momentum", self.ema_momentum(), batch_size=batch_size)
         self._epoch["train"].add({"loss": loss, **terms}, monitors)
         return loss
 
