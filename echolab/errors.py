@@ -15,3 +15,7 @@ class DatasetError(EcholabError):
 
 class VideoReadError(EcholabError):
     """A video (file, frame folder or DICOM) is missing, empty or cannot be decoded."""
+
+
+class ExportError(EcholabError):
+    """A checkpoint cannot be exported in the format asked for, or an exported model cannot be used."""

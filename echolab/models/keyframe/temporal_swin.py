@@ -39,7 +39,10 @@ class WindowAttention1D(nn.Module):
         out = F.scaled_dot_product_attention(
             q, k, v, attn_mask=bias, dropout_p=self.dropout if self.training else 0.0
         )
-        return self.proj(out.transpose(1, 2).reshape(n, w, dim))
+        # An explicit copy, not reshape: torch.export records reshape as a view of the CPU attention kernel's
+        # layout, which the ONNX exporter's decomposed attention does not have (export fails). Same values.
+        merged = out.transpose(1, 2).clone(memory_format=torch.contiguous_format)
+        return self.proj(merged.view(n, w, dim))
 
 
 class SwinBlock1D(nn.Module):
