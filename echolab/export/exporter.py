@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -114,7 +115,14 @@ def _check(part: Part, network: nn.Module, loaded, format_name: str, model: str)
     """The largest difference between a written part and PyTorch on a fresh input of another batch size."""
     x = part.inputs(CHECK_BATCH, torch.Generator().manual_seed(1))
     with torch.no_grad():
-        expected, got = getattr(network, part.method)(x), loaded(x)
+        expected = getattr(network, part.method)(x)
+        try:
+            got = loaded(x)
+        except Exception as err:  # e.g. an exporter that fixed the batch size it was traced with
+            raise ExportError(
+                f"model {model} cannot be exported to {format_name}: its exported {part.name} does not run on a "
+                f"batch of {CHECK_BATCH} ({_first_line(err)})"
+            ) from None
     difference = float((expected - got).abs().max())
     if not difference <= TOLERANCE * max(1.0, float(expected.abs().max())):  # also refuses NaN
         raise ExportError(
@@ -138,7 +146,11 @@ def _write_atomically(path: Path, content: dict) -> None:
         partial.unlink(missing_ok=True)
 
 
-def _first_line(err: Exception) -> str:
-    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
-    text = f"{type(err).__name__}: {lines[0] if lines else 'no message'}"
+def _first_line(err: BaseException) -> str:
+    """Why an exporter failed, in one line: its innermost cause (torch.onnx wraps the real reason in
+    errors that list its own next steps), first line, without terminal colours."""
+    while err.__cause__ is not None:
+        err = err.__cause__
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line).strip() for line in str(err).splitlines()]
+    text = f"{type(err).__name__}: {next((line for line in lines if line), 'no message')}"
     return text if len(text) <= 300 else text[:297] + "..."
