@@ -54,7 +54,7 @@ def export_checkpoint(ckpt: str | Path, format_name: str, out: str | Path | None
     partial = {path: _partial(path) for path in written}
     try:
         _write(format_name, network, parts, {p.name: partial[files[p.name]] for p in parts}, model_name)
-        specs = {part.name: _spec(part, network, files[part.name], format_name) for part in parts}
+        specs = {part.name: part_spec(part, network, files[part.name], format_name) for part in parts}
         loaded = load_parts(format_name, specs, {p.name: partial[files[p.name]] for p in parts})
         differences = {
             part.name: _check(part, network, loaded[part.name], format_name, model_name) for part in parts
@@ -94,7 +94,7 @@ def _write(
         raise ExportError(f"model {model} cannot be exported to {format_name}: {_first_line(err)}") from None
 
 
-def _spec(part: Part, network: nn.Module, path: Path, format_name: str) -> dict:
+def part_spec(part: Part, network: nn.Module, path: Path, format_name: str) -> dict:
     """The sidecar's entry for one part: its file, (TorchScript) method, input and output."""
     with torch.no_grad():
         output = getattr(network, part.method)(part.example)
