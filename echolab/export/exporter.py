@@ -25,12 +25,15 @@ from echolab.export.runtime import load_parts
 
 CHECK_BATCH = 3  # the files are checked on a batch they were not traced with
 TOLERANCE = 1e-4  # largest difference from PyTorch accepted, relative to the output's scale (at least 1)
+_FIX = "try the other format=, or predict with the checkpoint itself"
 
 
 def export_checkpoint(ckpt: str | Path, format_name: str, out: str | Path | None = None) -> Path:
     """Export the checkpoint `ckpt`; returns the sidecar's path. Prints what it wrote."""
     from echolab.predict import load_task
 
+    if sidecar.is_exported(ckpt):
+        raise ExportError(f"{ckpt} is an exported model already; export from its checkpoint (a .ckpt file)")
     formats.check_format(format_name)
     suffix = formats.FORMATS[format_name]
     out = Path(out) if out else Path(ckpt).with_suffix(suffix)
@@ -53,12 +56,11 @@ def export_checkpoint(ckpt: str | Path, format_name: str, out: str | Path | None
 
     partial = {path: _partial(path) for path in written}
     try:
-        _write(format_name, network, parts, {p.name: partial[files[p.name]] for p in parts}, model_name)
+        refusal = f"{ckpt}: model {model_name} cannot be exported to {format_name}"
+        _write(format_name, network, parts, {p.name: partial[files[p.name]] for p in parts}, refusal)
         specs = {part.name: part_spec(part, network, files[part.name], format_name) for part in parts}
         loaded = load_parts(format_name, specs, {p.name: partial[files[p.name]] for p in parts})
-        differences = {
-            part.name: _check(part, network, loaded[part.name], format_name, model_name) for part in parts
-        }
+        differences = {part.name: _check(part, network, loaded[part.name], refusal) for part in parts}
         for path in written:
             os.replace(partial[path], path)
     finally:
@@ -80,7 +82,7 @@ def export_checkpoint(ckpt: str | Path, format_name: str, out: str | Path | None
 
 
 def _write(
-    format_name: str, network: nn.Module, parts: list[Part], paths: dict[str, Path], model: str
+    format_name: str, network: nn.Module, parts: list[Part], paths: dict[str, Path], refusal: str
 ) -> None:
     try:
         if format_name == "onnx":
@@ -91,7 +93,7 @@ def _write(
     except EcholabError:
         raise
     except Exception as err:  # exporters raise many types; the first line says why
-        raise ExportError(f"model {model} cannot be exported to {format_name}: {_first_line(err)}") from None
+        raise ExportError(f"{refusal}: {_first_line(err)}; {_FIX}") from None
 
 
 def part_spec(part: Part, network: nn.Module, path: Path, format_name: str) -> dict:
@@ -111,7 +113,7 @@ def part_spec(part: Part, network: nn.Module, path: Path, format_name: str) -> d
     }
 
 
-def _check(part: Part, network: nn.Module, loaded, format_name: str, model: str) -> float:
+def _check(part: Part, network: nn.Module, loaded, refusal: str) -> float:
     """The largest difference between a written part and PyTorch on a fresh input of another batch size."""
     x = part.inputs(CHECK_BATCH, torch.Generator().manual_seed(1))
     with torch.no_grad():
@@ -120,15 +122,15 @@ def _check(part: Part, network: nn.Module, loaded, format_name: str, model: str)
             got = loaded(x)
         except Exception as err:  # e.g. an exporter that fixed the batch size it was traced with
             raise ExportError(
-                f"model {model} cannot be exported to {format_name}: its exported {part.name} does not run on a "
-                f"batch of {CHECK_BATCH} ({_first_line(err)})"
+                f"{refusal}: its exported {part.name} does not run on a batch of {CHECK_BATCH} "
+                f"({_first_line(err)}); {_FIX}"
             ) from None
     difference = float((expected - got).abs().max())
     if not difference <= TOLERANCE * max(1.0, float(expected.abs().max())):  # also refuses NaN
         raise ExportError(
-            f"model {model} cannot be exported to {format_name}: its exported {part.name} gives outputs "
-            f"{difference:.2g} away from PyTorch's on an input it was not traced with (the model's code takes a "
-            "path that depends on the input's values or batch size); use its checkpoint instead"
+            f"{refusal}: its exported {part.name} gives outputs {difference:.2g} away from PyTorch's on an "
+            "input it was not traced with (the model's code takes a path that depends on the input's values or "
+            f"batch size); {_FIX}"
         )
     return difference
 

@@ -75,8 +75,9 @@ def test_a_model_onnx_cannot_translate_is_refused_for_onnx_only(registered, tmp_
     ckpt = view_checkpoint(tmp_path / "m.ckpt", registered("zeta_model", NoOnnxOperator))
     assert main(["export", f"ckpt={ckpt}", "format=onnx"]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
-    assert line.startswith("echolab export: error: model zeta_model cannot be exported to onnx: ")
+    assert line.startswith(f"echolab export: error: {ckpt}: model zeta_model cannot be exported to onnx: ")
     assert "zeta" in line.split("onnx: ", 1)[1]  # the exporter's own reason, not its generic banner
+    assert line.endswith("try the other format=, or predict with the checkpoint itself")
     assert not (tmp_path / "m.onnx").exists() and not (tmp_path / "m.onnx.json").exists()
     assert main(["export", f"ckpt={ckpt}", "format=torchscript"]) == 0
     assert (tmp_path / "m.pt").is_file() and (tmp_path / "m.pt.json").is_file()
@@ -104,6 +105,8 @@ def test_export_never_overwrites_and_refuses_what_is_not_a_checkpoint(tmp_path, 
     assert main(["export", f"ckpt={ckpt}", "format=torchscript"]) == 2
     assert "m.pt.json exists; choose another out=" in capsys.readouterr().err
     assert (tmp_path / "m.pt.json").read_text() == "mine" and not (tmp_path / "m.pt").exists()
+    assert main(["export", f"ckpt={tmp_path / 'm.pt.json'}", "format=onnx"]) == 2
+    assert "m.pt.json is an exported model already; export from its checkpoint" in capsys.readouterr().err
     (tmp_path / "junk.ckpt").write_text("not a checkpoint")
     assert main(["export", f"ckpt={tmp_path / 'junk.ckpt'}", "format=torchscript"]) == 2
     assert "junk.ckpt is not a readable PyTorch checkpoint" in capsys.readouterr().err
