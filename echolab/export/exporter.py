@@ -53,7 +53,7 @@ def export_checkpoint(ckpt: str | Path, format_name: str, out: str | Path | None
             f"{', '.join(taken)} exists; choose another out= (echolab never overwrites outputs)"
         )
     out.parent.mkdir(parents=True, exist_ok=True)
-
+    print(f"exporting the {task} model {model_name} of {ckpt} to {format_name} (a minute for large models)")
     partial = {path: _partial(path) for path in written}
     try:
         refusal = f"{ckpt}: model {model_name} cannot be exported to {format_name}"
