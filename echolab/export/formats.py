@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from echolab.errors import ExportError
+from echolab.errors import ExportError, check_choice
 from echolab.export.parts import Part, as_module
 from echolab.export.runtime import EXTRA_HINT
 
@@ -27,8 +27,7 @@ FORMATS = {"onnx": ".onnx", "torchscript": ".pt"}  # format -> model file suffix
 
 
 def check_format(format_name: str) -> None:
-    if format_name not in FORMATS:
-        raise ExportError(f"format={format_name!r} is unknown; choose one of {', '.join(FORMATS)}")
+    check_choice("format", format_name, FORMATS)
     if format_name == "onnx":
         for package in ("onnx", "onnxscript", "onnxruntime"):
             try:

@@ -86,7 +86,7 @@ def test_a_model_onnx_cannot_translate_is_refused_for_onnx_only(registered, tmp_
 @pytest.mark.parametrize(
     ("words", "message"),
     [
-        (["format=keras"], "format='keras' is unknown; choose one of onnx, torchscript"),
+        (["format=keras"], "format 'keras' is unknown; choose one of onnx, torchscript"),
         (["format=onnx", "out={tmp}/model.pt"], "a onnx model file ends in .onnx; pass out=NAME.onnx"),
         (["format=onnx", "colour=red"], "does not take ['colour=red']; it takes ckpt=, format=, out="),
         ([], "`echolab export` needs format=..."),
