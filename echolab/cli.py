@@ -1,4 +1,4 @@
-"""`echolab <command>`: train, evaluate, predict, synth, data-summary, config, bench, compare.
+"""`echolab <command>`: train, evaluate, predict, export, synth, data-summary, config, bench, compare.
 
 Commands that take an experiment use `key=value` words, like the experiment YAMLs they override.
 """
@@ -18,7 +18,9 @@ USAGE = """echolab <command> ...
 
   train         exp=NAME [key=value ...]            train an experiment (experiments/NAME.yaml)
   evaluate      ckpt=PATH [exp=NAME] [key=value ...] judge a checkpoint on val and test (exp: the stored one)
-  predict       ckpt=PATH video=PATH [out=CSV]      predict videos (file, frame folder, folder, glob, [a,b])
+  predict       ckpt=PATH video=PATH [out=CSV]      predict videos (file, frame folder, folder, glob, [a,b]);
+                                                    ckpt: a checkpoint or an exported model (.onnx, .pt, .json)
+  export        ckpt=PATH format=onnx|torchscript [out=FILE]   a model file + JSON sidecar for use outside echolab
   synth         FORMAT [--out DIR] ...              write a synthetic dataset (ev9v | echonet | manifest)
   data-summary  (exp=NAME | data=FRAGMENT) [key=value ...] [--json]   validate and count a dataset
   config        exp=NAME [key=value ...]            print the composed config
@@ -103,6 +105,18 @@ def _predict(words: list[str]) -> int:
     return 1 if result.failed else 0
 
 
+def _export(words: list[str]) -> int:
+    from echolab.export.exporter import export_checkpoint
+
+    picked, rest = _split_words(words, ("ckpt", "format", "out"))
+    if rest:
+        raise EcholabError(f"`echolab export` does not take {rest}; it takes ckpt=, format=, out=")
+    export_checkpoint(
+        _require(picked, "ckpt", "export"), _require(picked, "format", "export"), picked.get("out") or None
+    )
+    return 0
+
+
 def _data_summary(words: list[str]) -> int:
     from echolab.config import load_experiment, load_fragment, to_plain
     from echolab.data.formats import read_dataset
@@ -168,6 +182,7 @@ COMMANDS = {
     "train": _train,
     "evaluate": _evaluate,
     "predict": _predict,
+    "export": _export,
     "synth": _synth,
     "data-summary": _data_summary,
     "config": _config,

@@ -2,7 +2,8 @@
 
 One path for every task: the checkpoint names its task, the task's entry (tasks/registry.py) gives the
 loader of unlabelled inputs and the writer of its predictions, and Lightning's `Trainer.predict` runs
-the module's own `predict_step` between them.
+the module's own `predict_step` between them. An exported model (echolab/export/) comes back as the
+same task module around the exported network, so it takes the same path.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import lightning as L
 from echolab.checkpoints import TASK_KEY, read_header
 from echolab.data.records import BadVideo
 from echolab.errors import EcholabError
+from echolab.export.sidecar import is_exported
 from echolab.io import expand_video_inputs
 from echolab.io.cache import FrameCache
 from echolab.runs import create_run_dir
@@ -28,8 +30,12 @@ class PredictResult:
 
 
 def load_task(ckpt: str | Path) -> L.LightningModule:
-    """Rebuild any echolab task from its checkpoint alone."""
+    """Rebuild any echolab task from its checkpoint alone, or around an exported model (.onnx, .pt, .json)."""
     path = Path(ckpt)
+    if is_exported(path):
+        from echolab.export.runtime import load_exported  # onnxruntime and torch.jit only when asked for
+
+        return load_exported(path)
     task = read_header(path)[TASK_KEY]
     if task not in TASKS:
         raise EcholabError(f"{path} is a checkpoint of task {task!r}, which this echolab does not know")
