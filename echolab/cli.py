@@ -1,4 +1,4 @@
-"""`echolab <command>`: train, evaluate, predict, synth, data-summary, config, bench, compare.
+"""`echolab <command>`: train, evaluate, predict, synth, prepare, data-summary, config, bench, compare.
 
 Commands that take an experiment use `key=value` words, like the experiment YAMLs they override.
 """
@@ -20,6 +20,7 @@ USAGE = """echolab <command> ...
   evaluate      ckpt=PATH [exp=NAME] [key=value ...] judge a checkpoint on val and test (exp: the stored one)
   predict       ckpt=PATH video=PATH [out=CSV]      predict videos (file, frame folder, folder, glob, [a,b])
   synth         FORMAT [--out DIR] ...              write a synthetic dataset (ev9v | echonet | manifest)
+  prepare       dicom --in DIR --out DIR [...]      DICOM cines -> a de-identified manifest dataset
   data-summary  (exp=NAME | data=FRAGMENT) [key=value ...] [--json]   validate and count a dataset
   config        exp=NAME [key=value ...]            print the composed config
   bench         [--out PATH]                        speed benchmarks, written as JSON
@@ -146,6 +147,12 @@ def _synth(words: list[str]) -> int:
     return command.run(parser.parse_args(words))
 
 
+def _prepare(words: list[str]) -> int:
+    from echolab.dicom.command import main as prepare_main
+
+    return prepare_main(words)
+
+
 def _bench(words: list[str]) -> int:
     from echolab.bench.run import main as bench_main
 
@@ -169,6 +176,7 @@ COMMANDS = {
     "evaluate": _evaluate,
     "predict": _predict,
     "synth": _synth,
+    "prepare": _prepare,
     "data-summary": _data_summary,
     "config": _config,
     "bench": _bench,
