@@ -240,3 +240,31 @@ def test_masked_videos_hold_nothing_outside_the_sector(prepared):
     frames, _ = read_video(out / row["path"])
     corners = np.concatenate([frames[:, :6, :6].ravel(), frames[:, :6, -6:].ravel()])
     assert corners.max() <= 8  # zero, up to MJPG ringing; the fan's apex is at the top centre
+
+
+def test_data_summary_reads_a_prepared_folder_once_labelled_and_raw_dicom_in_a_manifest(
+    prepared, tree, tmp_path, capsys
+):
+    out = tmp_path / "out"
+    shutil.copytree(prepared[0].out, out)
+    assert main(["data-summary", "data=dicom", f"data.root={out}", "--json"]) == 1  # no splits yet
+    assert "unknown split ''" in capsys.readouterr().out
+    manifest = rows(out / "manifest.csv")
+    for row in manifest:
+        row.update(label="A4C", split="train")
+    with open(out / "manifest.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(manifest[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(manifest)
+    assert main(["data-summary", "data=dicom", f"data.root={out}", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert len(summary["videos"]) == 5 and summary["bad"] == []
+    assert sorted(video["fps"] or 0 for video in summary["videos"]) == [0, 25.0, 25.0, 25.0, 30.0003]
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    source = tree / PATIENT_FOLDER / "2019-03-04" / "IM0001"
+    (raw / "manifest.csv").write_text(f"path,label,split\n{source},A4C,train\n")
+    assert main(["data-summary", "data=manifest", f"data.root={raw}", "--json"]) == 0
+    video = json.loads(capsys.readouterr().out)["videos"][0]
+    assert (video["frames"], video["fps"]) == (12, 25.0)
