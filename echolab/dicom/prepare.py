@@ -17,13 +17,15 @@ Only pseudonyms, counts and what the scanner is (vendor, model, SOP class, trans
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import multiprocessing
+import multiprocessing.pool
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -97,9 +99,10 @@ def prepare_dicom(
     _claim(out, settings)
 
     files = _walk(root)
-    found = _each(examine, files, settings, workers, "Reading headers", progress)
-    usable, duplicates = _first_of_each_instance([item for item in found if not item.reason])
-    converted = _each(convert, usable, settings, workers, "Converting cines", progress)
+    with _pool(workers) as pool:
+        found = _each(examine, files, settings, pool, "Reading headers", progress)
+        usable, duplicates = _first_of_each_instance([item for item in found if not item.reason])
+        converted = _each(convert, usable, settings, pool, "Converting cines", progress)
 
     bad = [item for item in found if item.reason] + [c.found for c in converted if c.record is None]
     done = [c for c in converted if c.record is not None]
@@ -184,20 +187,29 @@ def _walk(root: Path) -> list[Path]:
     return files
 
 
-def _each(task: Callable, items: list, settings: Settings, workers: int, what: str, progress: bool) -> list:
-    """task(item, settings) for every item, in `workers` processes when more than one."""
+@contextlib.contextmanager
+def _pool(workers: int) -> Iterator[multiprocessing.pool.Pool | None]:
+    """`workers` processes for both phases (None: work in this process)."""
+    if workers == 1:
+        yield None
+        return
+    # spawn, not fork: the caller may hold threads (torch, OpenCV) that a fork would break.
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        yield pool
+
+
+def _each(task: Callable, items: list, settings: Settings, pool, what: str, progress: bool) -> list:
+    """task(item, settings) for every item, in the pool's processes if there is one."""
     results = []
     with tqdm(total=len(items), desc=what, unit="file", disable=not progress or not items) as bar:
-        if workers == 1 or len(items) < 2:
+        if pool is None or len(items) < 2:
             for item in items:
                 results.append(task(item, settings))
                 bar.update()
             return results
-        # spawn, not fork: the caller may hold threads (torch, OpenCV) that a fork would break.
-        with multiprocessing.get_context("spawn").Pool(min(workers, len(items))) as pool:
-            for result in pool.imap_unordered(partial(task, settings=settings), items):
-                results.append(result)
-                bar.update()
+        for result in pool.imap_unordered(partial(task, settings=settings), items):
+            results.append(result)
+            bar.update()
     return results
 
 
