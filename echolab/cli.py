@@ -114,7 +114,7 @@ def _data_summary(words: list[str]) -> int:
     if ("exp" in picked) == ("data" in picked):
         raise EcholabError(
             "`echolab data-summary` needs exactly one of exp=NAME or data=FRAGMENT "
-            "(ev9v, echonet_dynamic, manifest, camus)"
+            "(ev9v, echonet_dynamic, manifest, camus, dicom)"
         )
     cfg = (
         load_experiment(picked["exp"], overrides)
