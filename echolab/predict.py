@@ -2,7 +2,8 @@
 
 One path for every task: the checkpoint names its task, the task's entry (tasks/registry.py) gives the
 loader of unlabelled inputs and the writer of its predictions, and Lightning's `Trainer.predict` runs
-the module's own `predict_step` between them.
+the module's own `predict_step` between them. A raw DICOM input is shown (printed lines, predictions.csv,
+the list of unreadable inputs) by the pseudonym `echolab prepare dicom` gives it, never by its path.
 """
 
 from __future__ import annotations

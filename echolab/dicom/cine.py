@@ -50,10 +50,8 @@ class Cine:
     """What echolab keeps of a usable cine: no value here identifies a patient or an instance."""
 
     frames: int
-    rows: int  # of the stored image
-    columns: int
     fps: float | None
-    mask: np.ndarray  # uint8 (rows, columns), 1 inside the sector
+    mask: np.ndarray  # uint8 (Rows, Columns) of the stored image, 1 inside the sector
     crop: tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive) of the sector's bounding box
     cm_per_px: float | None  # of the stored image, from an ultrasound region that fits it
     flags: tuple[str, ...]  # fps_missing, fps_variable, fps_display_rate, region_out_of_bounds, ...
@@ -126,8 +124,6 @@ def read_cine(path: Path, ds: Dataset | None = None) -> Cine:
         raise UnusableCine("mask_area", f"{area:.1%} of the image; expected {MIN_AREA:.0%}-{MAX_AREA:.0%}")
     return Cine(
         frames=variation.count,
-        rows=rows,
-        columns=columns,
         fps=fps,
         mask=mask,
         crop=bounding_box(mask),

@@ -29,7 +29,7 @@ def imaging_region(ds: Dataset, rows: int, columns: int) -> tuple[Region | None,
     for item in ds.get("SequenceOfUltrasoundRegions", []):
         if item.get("RegionSpatialFormat") != _SPATIAL_2D:
             continue
-        box = tuple(int(item.get(name, -1)) for name in _BOX)
+        box = tuple(-1 if item.get(name) is None else int(item.get(name)) for name in _BOX)
         x0, y0, x1, y1 = box
         if 0 <= x0 < x1 < columns and 0 <= y0 < y1 < rows:
             fitting.append((box, item))

@@ -143,7 +143,7 @@ def test_bad_files_get_their_reason(tmp_path):
         assert str(tmp_path) not in str(caught.value)
 
 
-def test_a_file_without_pixel_data_and_a_video_syntax_are_reported(tmp_path):
+def test_a_file_without_pixel_data_a_video_syntax_and_an_unknown_syntax_are_reported(tmp_path):
     from pydicom import dcmread
     from pydicom.encaps import encapsulate
     from pydicom.uid import MPEG2MPML
@@ -161,3 +161,36 @@ def test_a_file_without_pixel_data_and_a_video_syntax_are_reported(tmp_path):
     with pytest.raises(UnusableCine) as caught:
         read_cine(tmp_path / "mpeg.dcm")
     assert caught.value.reason == "video_transfer_syntax"
+    ds.file_meta.TransferSyntaxUID = "1.2.840.113619.5.2"  # a vendor's private syntax: no decoder
+    ds.save_as(tmp_path / "private.dcm")
+    with pytest.raises(UnusableCine) as caught:
+        read_cine(tmp_path / "private.dcm")
+    assert caught.value.reason == "unsupported_transfer_syntax"
+
+
+def test_only_2d_regions_that_fit_count_and_unequal_pixel_sides_give_no_scale():
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence
+
+    from echolab.dicom.regions import imaging_region
+
+    def region(box, spatial_format=1, dx=0.05, dy=0.05):
+        item = Dataset()
+        item.RegionSpatialFormat = spatial_format
+        item.RegionLocationMinX0, item.RegionLocationMinY0 = box[:2]
+        item.RegionLocationMaxX1, item.RegionLocationMaxY1 = box[2:]
+        item.PhysicalUnitsXDirection = item.PhysicalUnitsYDirection = 3
+        item.PhysicalDeltaX, item.PhysicalDeltaY = dx, dy
+        return item
+
+    ds = Dataset()
+    ds.SequenceOfUltrasoundRegions = Sequence(
+        [
+            region((0, 0, 50, 50)),
+            region((0, 0, 150, 100), spatial_format=3),
+            region((10, 10, 90, 80), dy=0.06),
+        ]
+    )
+    found, flags = imaging_region(ds, rows=120, columns=160)
+    assert found.box == (10, 10, 90, 80) and found.cm_per_px is None and flags == ["anisotropic_pixels"]
+    assert imaging_region(Dataset(), rows=120, columns=160) == (None, [])
