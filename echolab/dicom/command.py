@@ -82,7 +82,7 @@ def format_summary(result) -> str:
     if result.cines:
         lines.append(
             "next: check the masks in qa/*.png, fill in label and split (and ed, es) in manifest.csv, then "
-            f"train with data=dicom data.root={result.out}"
+            f"train: echolab train exp=NAME data=dicom data.root={result.out}"
         )
     else:
         lines.append("no cine could be converted: see bad_files.csv for each file's reason")
