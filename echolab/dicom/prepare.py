@@ -35,7 +35,7 @@ from tqdm import tqdm
 from echolab.dicom.convert import RECORDS, Converted, Found, Settings, convert, examine
 from echolab.dicom.pseudonyms import Pseudonyms, load_or_create_key
 from echolab.dicom.qa import write_contact_sheets
-from echolab.errors import ConfigError
+from echolab.errors import ConfigError, check_choice
 
 MARKER = "prepare.json"
 FORMATS = ("avi", "frames")
@@ -139,8 +139,10 @@ def _check_arguments(
         problems.append(f"--link-map {link_map} is inside --out: it links pseudonyms to patients")
     if workers < 1:
         problems.append(f"--workers must be at least 1, got {workers}")
-    if format not in FORMATS:
-        problems.append(f"--format must be one of {', '.join(FORMATS)}, got {format!r}")
+    try:
+        check_choice("--format", format, FORMATS)
+    except ConfigError as error:
+        problems.append(str(error))
     if size is not None and size < 8:
         problems.append(f"--size must be at least 8 pixels, got {size}")
     if problems:

@@ -175,9 +175,12 @@ def test_another_key_format_or_size_does_not_write_into_a_prepared_folder(prepar
 def test_the_key_and_link_map_must_stay_outside_out_and_out_outside_in(tree, tmp_path):
     out = tmp_path / "out"
     with pytest.raises(ConfigError) as caught:
-        prepare_dicom(tree, out, key=out / "key", link_map=out / "links.csv", workers=0, progress=False)
+        prepare_dicom(
+            tree, out, key=out / "key", link_map=out / "links.csv", workers=0, format="avj", progress=False
+        )
     message = str(caught.value)
     assert "--key" in message and "--link-map" in message and "--workers" in message
+    assert "--format 'avj' is unknown (closest: avi)" in message
     with pytest.raises(ConfigError, match="overlap"):
         prepare_dicom(tree, tree / "prepared", key=tmp_path / "key", progress=False)
     assert not out.exists()
