@@ -1,4 +1,5 @@
-"""`echolab <command>`: train, evaluate, predict, export, synth, data-summary, config, bench, compare.
+"""`echolab <command>`: train, evaluate, predict, export, synth, prepare, data-summary, config, bench,
+compare.
 
 Commands that take an experiment use `key=value` words, like the experiment YAMLs they override.
 """
@@ -22,6 +23,7 @@ USAGE = """echolab <command> ...
                                                     ckpt: a checkpoint or an exported model (.onnx, .pt, .json)
   export        ckpt=PATH format=onnx|torchscript [out=FILE]   a model file + JSON sidecar for use outside echolab
   synth         FORMAT [--out DIR] ...              write a synthetic dataset (ev9v | echonet | manifest)
+  prepare       dicom --in DIR --out DIR [...]      DICOM cines -> a de-identified manifest dataset
   data-summary  (exp=NAME | data=FRAGMENT) [key=value ...] [--json]   validate and count a dataset
   config        exp=NAME [key=value ...]            print the composed config
   bench         [--out PATH]                        speed benchmarks, written as JSON
@@ -127,7 +129,7 @@ def _data_summary(words: list[str]) -> int:
     if ("exp" in picked) == ("data" in picked):
         raise EcholabError(
             "`echolab data-summary` needs exactly one of exp=NAME or data=FRAGMENT "
-            "(ev9v, echonet_dynamic, manifest, camus)"
+            "(ev9v, echonet_dynamic, manifest, camus, dicom)"
         )
     cfg = (
         load_experiment(picked["exp"], overrides)
@@ -160,6 +162,12 @@ def _synth(words: list[str]) -> int:
     return command.run(parser.parse_args(words))
 
 
+def _prepare(words: list[str]) -> int:
+    from echolab.dicom.command import main as prepare_main
+
+    return prepare_main(words)
+
+
 def _bench(words: list[str]) -> int:
     from echolab.bench.run import main as bench_main
 
@@ -184,6 +192,7 @@ COMMANDS = {
     "predict": _predict,
     "export": _export,
     "synth": _synth,
+    "prepare": _prepare,
     "data-summary": _data_summary,
     "config": _config,
     "bench": _bench,
