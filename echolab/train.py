@@ -9,7 +9,7 @@ from pathlib import Path
 import lightning as L
 from omegaconf import DictConfig
 
-from echolab.callbacks.standard import build_callbacks
+from echolab.callbacks.standard import build_callbacks, evaluation_callbacks
 from echolab.callbacks.wandb_upload import WandbUpload
 from echolab.checkpoints import StoreExperiment, check_against_experiment, read_header
 from echolab.config import to_plain
@@ -141,7 +141,7 @@ def evaluate(
 
     run_dir = create_run_dir(plain["run"]["root"], plain["exp"])
     write_config(run_dir, _recorded(plain, datamodule), [*overrides, f"ckpt={ckpt}"])
-    trainer = _trainer(plain, run_dir, [entry.report(run_dir)])
+    trainer = _trainer(plain, run_dir, [*evaluation_callbacks(plain, run_dir), entry.report(run_dir)])
     metrics = _final_passes(trainer, module, datamodule, None)
     metrics |= {
         "exp": plain["exp"],

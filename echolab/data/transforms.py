@@ -49,6 +49,9 @@ class ClipTransform:
             )
         self.size = size
         self.train = train
+        # Kept readable: an exported model's sidecar states them (echolab/export/sidecar.py).
+        self.mean, self.std = tuple(float(m) for m in mean), tuple(float(s) for s in std)
+        self.eval_resize = round(size * eval_resize_ratio)
         if train:
             steps = [
                 A.RandomResizedCrop(size=(size, size), scale=tuple(scale), ratio=tuple(ratio)),
@@ -58,7 +61,10 @@ class ClipTransform:
             if hflip:
                 steps.append(A.HorizontalFlip(p=0.5))
         else:
-            steps = [A.SmallestMaxSize(max_size=round(size * eval_resize_ratio)), A.CenterCrop(size, size)]
+            steps = [
+                A.SmallestMaxSize(max_size=self.eval_resize, interpolation=cv2.INTER_LINEAR),
+                A.CenterCrop(size, size),
+            ]
         # Seeded from torch (which `seed=` seeds): an unseeded Compose draws from OS entropy, and seeded
         # runs in the main process (num_workers=0) would then differ from the first augmented clip on.
         self._augment = A.Compose(steps, seed=torch.initial_seed() % 2**32)

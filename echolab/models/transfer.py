@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from echolab.checkpoints import read_header
-from echolab.errors import ConfigError
+from echolab.errors import ConfigError, check_choice
 from echolab.models.pretrain.load import ENCODERS, load_encoder
 from echolab.models.pretrain.video_vit import VideoViT
 
@@ -26,8 +26,7 @@ def transfer_encoder(
     architecture: dict, *, init: str | None, init_from: str, freeze: bool, model_name: str
 ) -> VideoViT:
     """The encoder of `model_name` (its `ARCHITECTURE` values), initialised and frozen as asked."""
-    if init_from not in ENCODERS:
-        raise ConfigError(f"model.init_from '{init_from}' is unknown; choose {' or '.join(ENCODERS)}")
+    check_choice("model.init_from", init_from, ENCODERS)
     encoder = VideoViT(**architecture)
     if init is not None:
         pretrained, _ = load_encoder(init, init_from)  # a missing file or another task's is refused there

@@ -20,6 +20,7 @@ from echolab.models.pretrain.load import load_encoder
 from echolab.probe.features import encoder_features, pixel_features
 from echolab.probe.perturb import Perturbation
 from echolab.tasks.pretrain.datamodule import eval_transform, pretrain_preprocess
+from echolab.tasks.pretrain.module import encoder_config
 
 
 class Arm(Protocol):
@@ -131,9 +132,7 @@ def random_arm(cfg: dict) -> EncoderArm:
             f"ckpt=random builds the encoder of a pretraining experiment's model: block; {cfg['exp']} is a "
             f"{cfg['task']['name']} experiment. Pass exp= a pretraining experiment (e.g. discovr_synthetic)"
         )
-    model = dict(cfg["model"])
-    # as PretrainTask.from_config builds it: frames and size are the data block's
-    model |= {"frames": cfg["data"]["clip"]["frames"], "size": cfg["data"]["size"]}
+    model = encoder_config(cfg)
     torch.manual_seed(cfg["seed"])
     encoder = create_model(model.pop("name"), task="pretrain", **model).eval()
     return EncoderArm(

@@ -19,7 +19,7 @@ import numpy as np
 
 from echolab.data.synthetic.imaging import Speckle
 from echolab.data.synthetic.quality import defect_filter
-from echolab.errors import ConfigError
+from echolab.errors import ConfigError, check_choice
 
 PERTURBATIONS = ("speckle", "gain", "depth")
 _COMPRESSION = 0.8  # imaging.Scanner: grey = 255 * min(intensity, 1) ** 0.8
@@ -27,8 +27,7 @@ _COMPRESSION = 0.8  # imaging.Scanner: grey = 255 * min(intensity, 1) ** 0.8
 
 class Perturbation:
     def __init__(self, kind: str, severity: float = 0.5, seed: int = 0):
-        if kind not in PERTURBATIONS:
-            raise ConfigError(f"unknown perturbation {kind!r}; choose from {', '.join(PERTURBATIONS)}")
+        check_choice("perturbation", kind, PERTURBATIONS)
         if not 0.0 <= severity <= 1.0:
             raise ConfigError(f"probe.severity must lie in [0, 1], got {severity}")
         self.kind, self.severity, self.seed = kind, severity, seed

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from echolab.data.records import VideoRecord
-from echolab.errors import ConfigError, DatasetError
+from echolab.errors import DatasetError, check_choice
 
 TARGETS = ("view", "ef_category", "ef")
 # DISCOVR's EchoNet-Dynamic protocol: an ejection fraction below 50 % is abnormal.
@@ -51,8 +51,7 @@ class Target:
 
 
 def probe_target(name: str, dataset_classes: list[str]) -> Target:
-    if name not in TARGETS:
-        raise ConfigError(f"probe.target '{name}' is unknown; choose one of {', '.join(TARGETS)}")
+    check_choice("probe.target", name, TARGETS)
     if name == "view":
         return Target(name, list(dataset_classes))
     return Target(name, list(EF_CLASSES) if name == "ef_category" else None)

@@ -95,6 +95,13 @@ def test_predict_refuses_a_pretraining_checkpoint_and_names_embed(trained, tiny_
         predict(trained / "checkpoints" / "best.ckpt", str(video), out=tmp_path / "p.csv", cache_dir=tmp_path)
 
 
+def test_export_refuses_a_pretraining_checkpoint(trained, tmp_path):
+    from echolab.export.exporter import export_checkpoint
+
+    with pytest.raises(EcholabError, match="is a pretrain checkpoint, which holds no predicting model"):
+        export_checkpoint(trained / "checkpoints" / "best.ckpt", "onnx", tmp_path / "model.onnx")
+
+
 def test_the_encoder_of_a_trained_checkpoint_loads(trained):
     teacher, preprocess = load_encoder(trained / "checkpoints" / "last.ckpt")
     student, _ = load_encoder(trained / "checkpoints" / "last.ckpt", which="student")

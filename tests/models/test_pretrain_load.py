@@ -40,7 +40,7 @@ def test_teacher_and_student_encoders_come_back_with_their_preprocess(checkpoint
 
 
 def test_a_bad_which_is_named(checkpoint):
-    with pytest.raises(ConfigError, match="'ema' is unknown; choose teacher or student"):
+    with pytest.raises(ConfigError, match="which 'ema' is unknown; choose one of teacher, student"):
         load_encoder(checkpoint[0], which="ema")
 
 

@@ -61,7 +61,7 @@ def test_a_checkpoint_of_another_task_or_a_bad_choice_is_refused(pretrained, tmp
     torch.save(other, tmp_path / "view.ckpt")
     with pytest.raises(EcholabError, match="is a view checkpoint, not a pretraining one"):
         create_model("vit_video", num_classes=9, task="view", init=str(tmp_path / "view.ckpt"), **SMOKE)
-    with pytest.raises(ConfigError, match="model.init_from 'ema' is unknown; choose teacher or student"):
+    with pytest.raises(ConfigError, match="model.init_from 'ema' is unknown; choose one of teacher, student"):
         create_model("vit_video", num_classes=9, task="view", init_from="ema", **SMOKE)
     with pytest.raises(EcholabError, match="does not exist"):
         create_model(

@@ -46,7 +46,7 @@ def test_perturbations_degrade_as_the_scanner_would(tmp_path):
     other_video = Perturbation("speckle", severity=0.5, seed=1)(frames, indices, 1)
     assert np.array_equal(speckled, again) and not np.array_equal(speckled, other_video)
     assert not np.array_equal(speckled[0], speckled[2])  # the grain evolves from frame to frame
-    with pytest.raises(ConfigError, match="unknown perturbation 'fog'"):
+    with pytest.raises(ConfigError, match="perturbation 'fog' is unknown"):
         Perturbation("fog")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from echolab.checkpoints import TASK_KEY, read_header
-from echolab.errors import ConfigError, EcholabError
+from echolab.errors import EcholabError, check_choice
 from echolab.models.pretrain.video_vit import VideoViT
 from echolab.models.registry import create_model
 
@@ -20,8 +20,7 @@ def load_encoder(path: str | Path, which: str = "teacher") -> tuple[VideoViT, di
     encoder the optimiser trained. preprocess: how its clips were made (tasks/pretrain/datamodule.py,
     `pretrain_preprocess`; `eval_transform(preprocess)` makes clips the same way).
     """
-    if which not in ENCODERS:
-        raise ConfigError(f"which encoder: '{which}' is unknown; choose {' or '.join(ENCODERS)}")
+    check_choice("which", which, ENCODERS)
     header = read_header(path)  # a missing file or a non-echolab file is a one-line error there
     if header[TASK_KEY] != "pretrain":
         raise EcholabError(

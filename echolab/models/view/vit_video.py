@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from echolab.errors import ConfigError
+from echolab.errors import check_choice
 from echolab.models.registry import register_model
 from echolab.models.transfer import transfer_encoder
 
@@ -38,8 +38,7 @@ class ViTVideo(nn.Module):
         freeze_encoder: bool = False,
     ):
         super().__init__()
-        if pool not in POOLS:
-            raise ConfigError(f"vit_video: model.pool '{pool}' is unknown; choose {' or '.join(POOLS)}")
+        check_choice("model.pool", pool, POOLS)
         architecture = dict(
             frames=frames,
             size=size,

@@ -17,7 +17,9 @@ from __future__ import annotations
 import math
 
 import torch
+from torch import nn
 
+from echolab.errors import ConfigError
 from echolab.models import create_model
 from echolab.models.keyframe.base import KEYFRAME_OUTPUTS
 from echolab.tasks.base import EcholabTask
@@ -42,15 +44,27 @@ class KeyframeTask(EcholabTask):
     preprocess: size, cache_size, clip (frames), sigma, labels (see keyframe_preprocess)
     peaks:      PeakSettings fields (min_distance_s, prominence, fallback_fps)
     tolerance_s: how far (seconds) a predicted keyframe may be from a true one and still match it
+    network:    a ready network to use instead of building `model` (an exported one, echolab/export/);
+                not a hyper-parameter
     """
 
     task_name = "keyframe"
 
-    def __init__(self, model: dict, optim: dict, preprocess: dict, peaks: dict, tolerance_s: float = 0.2):
+    def __init__(
+        self,
+        model: dict,
+        optim: dict,
+        preprocess: dict,
+        peaks: dict,
+        tolerance_s: float = 0.2,
+        network: nn.Module | None = None,
+    ):
         super().__init__()
-        self.save_hyperparameters()
+        self.save_hyperparameters(ignore=["network"])
         arguments = {k: v for k, v in model.items() if k != "name"}
-        self.model = create_model(model["name"], num_classes=KEYFRAME_OUTPUTS, task="keyframe", **arguments)
+        if network is None:
+            network = create_model(model["name"], num_classes=KEYFRAME_OUTPUTS, task="keyframe", **arguments)
+        self.model = network
         self.peak_settings = PeakSettings(**peaks)
         self.classes = list(KEYFRAME_CLASSES)
         self.val_metrics = KeyframeMetrics()
@@ -58,6 +72,9 @@ class KeyframeTask(EcholabTask):
         self.val_report: dict = {}
         self.test_report: dict = {}
         self.test_rows: list[dict] = []
+        # Frames between sliding-window starts at validation and test: 1 (every window, the paper's)
+        # unless the experiment lists callbacks.sliding_window (use_window_stride).
+        self.window_stride = 1
 
     @classmethod
     def from_config(cls, cfg: dict, datamodule) -> KeyframeTask:
@@ -78,10 +95,25 @@ class KeyframeTask(EcholabTask):
         self.log("train/loss", loss, prog_bar=True, batch_size=len(curves))
         return loss
 
+    def use_window_stride(self, stride: int) -> None:
+        """Evaluate with windows every `stride` frames; beyond one window's length some frames would
+        fall between windows and have no value."""
+        window = clip_frames(self.hparams.preprocess)
+        if stride > window:
+            raise ConfigError(
+                f"callbacks.sliding_window.stride={stride} leaves frames outside every {window}-frame window; "
+                f"use a stride of at most {window} (data.clip.frames)"
+            )
+        self.window_stride = stride
+
     def video_curves(self, batch: dict) -> torch.Tensor:
         """(n_frames, 2) predicted curves of the one video in `batch`."""
         return sliding_window_curves(
-            self.model, batch["video"], int(batch["n_frames"]), window=clip_frames(self.hparams.preprocess)
+            self.model,
+            batch["video"],
+            int(batch["n_frames"]),
+            window=clip_frames(self.hparams.preprocess),
+            stride=self.window_stride,
         )
 
     def keyframes(self, curves: torch.Tensor, fps: float | None, name: str) -> dict[str, list[int]]:

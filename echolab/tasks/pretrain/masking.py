@@ -17,7 +17,7 @@ import math
 
 import torch
 
-from echolab.errors import ConfigError
+from echolab.errors import ConfigError, check_choice
 
 MASK_KINDS = ("random", "blocks")
 # blocks: area of one rectangle as a fraction of the h×w patch grid, and its aspect-ratio range (V-JEPA's
@@ -42,8 +42,7 @@ def tube_mask(
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """(batch, t · n_keep) sorted indices of the visible tokens of `batch` independent tube masks."""
-    if kind not in MASK_KINDS:
-        raise ConfigError(f"task.mask.kind '{kind}' is unknown; choose one of {', '.join(MASK_KINDS)}")
+    check_choice("task.mask.kind", kind, MASK_KINDS)
     slots, height, width = grid
     spatial = height * width
     keep = kept_per_slot(spatial, ratio)

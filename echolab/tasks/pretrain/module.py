@@ -134,21 +134,12 @@ class PretrainTask(EcholabTask):
 
     @classmethod
     def from_config(cls, cfg: dict, datamodule) -> PretrainTask:
-        """The encoder takes the clips the data module makes: its `frames` and `size` are data.clip.frames
-        and data.size (recorded in hparams.model), so one key changes both."""
-        model, data, task = cfg["model"], cfg["data"], cfg["task"]
-        given = [key for key in ("frames", "size") if key in model]
-        if given:
-            raise ConfigError(
-                f"model.{' and model.'.join(given)} come from the data block: set data.clip.frames and "
-                "data.size instead"
-            )
         blocks = ("weights", "mask", "ema", "decoder", "image", "dino", "cluster", "collapse")
         return cls(
-            model={**model, "frames": data["clip"]["frames"], "size": data["size"]},
+            model=encoder_config(cfg),
             optim=cfg["optim"],
-            preprocess=pretrain_preprocess(data),
-            **{key: task[key] for key in blocks},
+            preprocess=pretrain_preprocess(cfg["data"]),
+            **{key: cfg["task"][key] for key in blocks},
         )
 
     def uses(self, *terms: str) -> bool:
@@ -279,12 +270,10 @@ class PretrainTask(EcholabTask):
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
         terms, monitors = self.loss_terms(batch["clip"])
         loss = self.checked(self.weighted(terms))
-        self.log_dict(
-            {"train/loss": loss, **{f"train/{k}": v for k, v in terms.items()}},
-            prog_bar=True,
-            batch_size=len(batch["clip"]),
-        )
-        self.log("train/ema_momentum", self.ema_momentum(), batch_size=len(batch["clip"]))
+        batch_size = len(batch["clip"])
+        self.log("train/loss", loss, prog_bar=True, batch_size=batch_size)  # the terms: the CSV log and W&B
+        self.log_dict({f"train/{k}": v for k, v in terms.items()}, batch_size=batch_size)
+        self.log("train/ema_momentum", self.ema_momentum(), batch_size=batch_size)
         self._epoch["train"].add({"loss": loss, **terms}, monitors)
         return loss
 
@@ -383,6 +372,20 @@ class PretrainTask(EcholabTask):
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         self.history = list(checkpoint.get(HISTORY_KEY, []))
+
+
+def encoder_config(cfg: dict) -> dict:
+    """The encoder's config of a pretraining experiment (what hparams.model records): its `model:` block
+    plus `frames` and `size`, which are the data module's (data.clip.frames, data.size), so one key
+    changes both. Build the encoder with `create_model(name, task="pretrain", **the rest)`."""
+    model, data = cfg["model"], cfg["data"]
+    given = [key for key in ("frames", "size") if key in model]
+    if given:
+        raise ConfigError(
+            f"model.{' and model.'.join(given)} come from the data block: set data.clip.frames and "
+            "data.size instead"
+        )
+    return {**model, "frames": data["clip"]["frames"], "size": data["size"]}
 
 
 class EpochMeans:

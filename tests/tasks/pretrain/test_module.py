@@ -11,6 +11,7 @@ from torch.utils.data import DataLoader
 from echolab.errors import ConfigError
 from echolab.models.pretrain.heads import TokenDecoder
 from echolab.tasks.pretrain.masking import hidden_tokens, tube_mask
+from echolab.tasks.pretrain.module import encoder_config
 from tests.tasks.pretrain.tiny import tiny_clips, tiny_config, tiny_task
 
 ONLY = {  # task.weights of each method, as overrides
@@ -112,6 +113,7 @@ def test_bad_weights_are_all_named():
 
 
 def test_the_encoder_size_comes_from_the_data_block():
+    assert encoder_config(tiny_config()) == dict(tiny_task().hparams.model)
     assert tiny_task().hparams.model["frames"] == 4 and tiny_task().hparams.model["size"] == 32
     with pytest.raises(ConfigError, match="model.frames come from the data block: set data.clip.frames"):
         tiny_task("discovr_synthetic", "+model.frames=8")
