@@ -162,6 +162,10 @@ def test_embed_writes_every_video_once(ef_echonet, tmp_path, capsys):
         (["probe", "features=pixels"], "needs exp="),
         (["embed", "exp=view_synthetic", "features=pixels"], "needs out="),
         (["probe", "exp=view_synthetic", "features=pixels", "probe.k=[0]"], "probe.k must list"),
+        (
+            ["probe", "exp=view_synthetic", "ckpt=nowhere/last.ckpt"],
+            "checkpoint nowhere/last.ckpt does not exist",
+        ),
     ],
 )
 def test_wrong_words_are_one_clear_line(words, message, tmp_path, capsys):
