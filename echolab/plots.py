@@ -59,3 +59,23 @@ def plot_per_class(per_class: dict[str, dict[str, float]], path: Path, title: st
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def plot_curves(
+    curves: dict[str, tuple[list, list]], path: Path, title: str, ylabel: str, log: bool = False
+) -> Path:
+    """Lines named by `curves` (name -> (x, y)) on one set of axes; `log` for a log-scaled y axis."""
+    fig, ax = plt.subplots(figsize=(6.4, 4))
+    for name, (x, y) in curves.items():
+        ax.plot(x, y, marker="o" if len(x) < 20 else None, markersize=3, label=name)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

@@ -133,7 +133,7 @@ def evaluate(
     plain, entry, datamodule = _prepare(cfg, "test")
     module = entry.module.load_from_checkpoint(ckpt, map_location="cpu")
     plain["model"] = dict(module.hparams.model)
-    if list(module.classes) != list(datamodule.classes):
+    if getattr(module, "classes", None) is not None and list(module.classes) != list(datamodule.classes):
         raise ConfigError(
             f"{ckpt} was trained on classes {module.classes}, but the data has "
             f"{datamodule.classes}; set data.classes to the checkpoint's order"

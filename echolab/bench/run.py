@@ -56,12 +56,19 @@ def _dicom_prepare(work: Path, videos: int, clips: int) -> dict:
     return bench_dicom_prepare(work, cines=videos)
 
 
+def _pretrain(work: Path, videos: int, clips: int) -> dict:
+    from echolab.bench.pretrain import bench_pretrain
+
+    return bench_pretrain()  # random clips at each method's CPU sizes: no videos to draw
+
+
 BENCHMARKS = {
     "clip_loading": _clip_loading,
     "sliding_window": _sliding_window,
     "view_latency": _view_latency,
     "export_latency": _export_latency,
     "dicom_prepare": _dicom_prepare,
+    "pretrain": _pretrain,
 }
 
 

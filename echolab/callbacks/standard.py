@@ -20,7 +20,8 @@ class ModelLine(Callback):
 
     def on_fit_start(self, trainer, module) -> None:
         if trainer.is_global_zero:
-            model = module.model
+            # A task without one `model` (pretraining: encoder, teachers, heads) is counted whole.
+            model = getattr(module, "model", module)
             total, trainable = count_parameters(model), count_parameters(model, trainable_only=True)
             print(
                 f"model {type(model).__name__}: {total / 1e6:.2f} M parameters ({trainable / 1e6:.2f} M trainable)"

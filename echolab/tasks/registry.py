@@ -21,6 +21,10 @@ from echolab.tasks.keyframe import datamodule as keyframe_data
 from echolab.tasks.keyframe import module as keyframe_module
 from echolab.tasks.keyframe import predict as keyframe_predict
 from echolab.tasks.keyframe import report as keyframe_report
+from echolab.tasks.pretrain import datamodule as pretrain_data
+from echolab.tasks.pretrain import module as pretrain_module
+from echolab.tasks.pretrain import predict as pretrain_predict
+from echolab.tasks.pretrain import report as pretrain_report
 from echolab.tasks.view import datamodule as view_data
 from echolab.tasks.view import module as view_module
 from echolab.tasks.view import predict as view_predict
@@ -59,6 +63,18 @@ TASKS: dict[str, Task] = {
         predict_loader=keyframe_data.predict_loader,
         write_predictions=keyframe_predict.write_predictions,
         headline=("afd", "afd_ed", "afd_es", "detection_rate", "missed", "spurious"),
+    ),
+    # Pretraining has no labels to predict (`echolab embed` gives features); its report plots the loss
+    # terms and collapse monitors per epoch, and metrics.json holds the held-out terms and monitors.
+    "pretrain": Task(
+        name="pretrain",
+        datamodule=pretrain_data.PretrainDataModule,
+        module=pretrain_module.PretrainTask,
+        preprocess=pretrain_data.pretrain_preprocess,
+        report=pretrain_report.PretrainReportWriter,
+        predict_loader=pretrain_predict.no_predictions,
+        write_predictions=pretrain_predict.no_predictions,
+        headline=("loss", "prototypes_used", "feature_std"),
     ),
 }
 
