@@ -88,6 +88,24 @@ def test_logged_score_is_the_probes_knn_of_the_ema_encoder_and_training_is_uncha
     assert all(torch.equal(weights[0][key], weights[1][key]) for key in weights[0])
 
 
+def test_task_monitor_may_name_the_score_that_is_logged_every_epoch(ef_echonet, tmp_path):
+    words = _words(
+        ef_echonet,
+        tmp_path,
+        "callbacks=[checkpoint,knn_monitor]",
+        "callbacks.knn_monitor.every_n_epochs=1",
+        "task.monitor=knn/ef_category_macro_f1",
+        "task.monitor_mode=max",
+    )
+    result = train(load_experiment("discovr_synthetic", words), words)
+    assert len(_logged(result.run_dir)) == 2 and result.metrics["checkpoint"].endswith("best.ckpt")
+    sparse = [*words[:-3], "callbacks.knn_monitor.every_n_epochs=2", *words[-2:]]
+    with pytest.raises(
+        ConfigError, match="scored every 2 epochs, but the checkpoint callback looks for it every epoch"
+    ):
+        train(load_experiment("discovr_synthetic", sparse), sparse)
+
+
 def test_a_task_without_an_ema_encoder_or_data_without_the_target_is_refused(ef_echonet, tiny_ev9v, tmp_path):
     view = [
         "profile=smoke",

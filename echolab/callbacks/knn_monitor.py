@@ -1,10 +1,12 @@
 """The kNN score of the EMA encoder during pretraining: collapse and progress, watched rather than hoped for.
 
-Every `every_n_epochs` training epochs, each labelled validation video is classified by its k nearest
+At the end of every `every_n_epochs`-th epoch's validation, each labelled validation video is classified by its k nearest
 training videos (weighted kNN, as `echolab probe` does it: cosine, votes exp(similarity / T)) on the
 EMA teacher's CLS or mean token of `clips` clips per video, made by the checkpoint's own evaluation
-transform. Logged as knn/<target>_macro_f1 and knn/<target>_acc. It draws nothing from the training
-random streams, so a run with it trains exactly as one without.
+transform. Logged as knn/<target>_macro_f1 and knn/<target>_acc, before the checkpoint callback looks
+at the epoch's scores, so `task.monitor` may name one (with every_n_epochs=1: the checkpoint callback
+needs it every epoch). It draws nothing from the training random streams, so a run with it trains
+exactly as one without.
 """
 
 from __future__ import annotations
@@ -60,6 +62,12 @@ class KNNMonitor(Callback):
                 f"callbacks.knn_monitor watches a pretraining task's EMA encoder; the {module.task_name} task has "
                 "none. Remove knn_monitor from the experiment's callbacks"
             )
+        monitored = trainer.checkpoint_callback.monitor if trainer.checkpoint_callback else None
+        if monitored and monitored.startswith("knn/") and self.every_n_epochs != 1:
+            raise ConfigError(
+                f"task.monitor={monitored} is scored every {self.every_n_epochs} epochs, but the checkpoint "
+                "callback looks for it every epoch: set callbacks.knn_monitor.every_n_epochs=1"
+            )
         if stage == "fit":  # labels are checked before the first epoch, not when the first score is due
             datamodule = trainer.datamodule
             self.target = probe_target(self.target_name, datamodule.classes)
@@ -72,8 +80,9 @@ class KNNMonitor(Callback):
                 for split in ("train", "val")
             }
 
-    def on_train_epoch_end(self, trainer: L.Trainer, module) -> None:
-        if (trainer.current_epoch + 1) % self.every_n_epochs:
+    def on_validation_epoch_end(self, trainer: L.Trainer, module) -> None:
+        fitting = trainer.state.fn == "fit" and not trainer.sanity_checking
+        if not fitting or (trainer.current_epoch + 1) % self.every_n_epochs:
             return
         datamodule, preprocess = trainer.datamodule, module.hparams.preprocess
         with torch.random.fork_rng(devices=[]):  # the DataLoader below draws a seed from torch's stream
