@@ -79,3 +79,20 @@ def plot_curves(
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def plot_predicted_vs_true(truth, predicted, path: Path, title: str, unit: str) -> Path:
+    """One point per video, predicted against true, with the identity line."""
+    truth, predicted = np.asarray(truth, dtype=float), np.asarray(predicted, dtype=float)
+    low, high = float(min(truth.min(), predicted.min())), float(max(truth.max(), predicted.max()))
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.plot([low, high], [low, high], color="grey", lw=1, ls="--", label="identity")
+    ax.scatter(truth, predicted, s=14, alpha=0.7)
+    ax.set_xlabel(f"true {unit}")
+    ax.set_ylabel(f"predicted {unit}")
+    ax.set_title(title)
+    ax.legend(loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

@@ -52,12 +52,19 @@ def _sliding_window(settings: dict, cfg: dict, run_dir: Path) -> SlidingWindowEv
     return SlidingWindowEvaluation(stride=settings["stride"], every_n_epochs=settings["every_n_epochs"])
 
 
+def _knn_monitor(settings: dict, cfg: dict, run_dir: Path) -> Callback:
+    from echolab.callbacks.knn_monitor import KNNMonitor  # imports scikit-learn: only runs that list it pay
+
+    return KNNMonitor(**settings)
+
+
 # callbacks.<name> -> its builder(settings, cfg, run_dir); a null entry (callbacks.early_stopping=null) is off.
 BUILDERS: dict[str, Callable[[dict, dict, Path], Callback | None]] = {
     "checkpoint": _checkpoint,
     "early_stopping": _early_stopping,
     "uncertainty_sampling": _uncertainty_sampling,
     "sliding_window": _sliding_window,
+    "knn_monitor": _knn_monitor,
 }
 
 

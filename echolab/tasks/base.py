@@ -11,6 +11,9 @@ from echolab.distributed import gather_rows
 from echolab.errors import EcholabError
 from echolab.tasks.optim import configure_optimization
 
+# Model arguments that say where starting weights come from, as a restore sets them.
+_RESTORED = {"pretrained": False, "init": None}
+
 
 class EcholabTask(L.LightningModule):
     """Subclasses set `task_name` (its entry in tasks/registry.py) and build themselves from an
@@ -50,10 +53,11 @@ class EcholabTask(L.LightningModule):
 
     @classmethod
     def load_from_checkpoint(cls, checkpoint_path, map_location=None, **kwargs):
-        """Restores never download pretrained weights again: a model trained from ImageNet weights
-        keeps `pretrained: true` in its hyper-parameters, but the checkpoint already holds the trained
-        weights (fetching would fail offline and waste time online)."""
+        """Restores never fetch starting weights again: a model trained from ImageNet weights keeps
+        `pretrained: true`, one fine-tuned from a pretraining checkpoint `init: PATH`, in its
+        hyper-parameters, but the checkpoint already holds the trained weights (fetching would fail
+        offline and waste time online; the pretraining checkpoint may be gone)."""
         if "model" not in kwargs:
             saved = read_header(checkpoint_path)["hyper_parameters"]["model"]
-            kwargs["model"] = {**saved, "pretrained": False} if "pretrained" in saved else saved
+            kwargs["model"] = saved | {key: value for key, value in _RESTORED.items() if key in saved}
         return super().load_from_checkpoint(checkpoint_path, map_location=map_location, **kwargs)

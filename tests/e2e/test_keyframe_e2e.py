@@ -21,6 +21,7 @@ KEYFRAME_EXPERIMENTS = [
     "resnet_lstm_echonet",
     "cnn3d_lstm_echonet",
     "resnet_vst_camus",
+    "vit_keyframe_synthetic",
 ]
 
 

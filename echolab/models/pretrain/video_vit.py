@@ -112,7 +112,8 @@ class VideoViT(nn.Module):
         Several masked views of one clip share one embedding this way."""
         if keep is not None:
             patches = take_tokens(patches, keep)
-        tokens = torch.cat([self.cls_token.expand(len(patches), -1, -1), patches], dim=1)
+        # shape[0], not len(): torch.export keeps the batch dynamic (ONNX export of vit_video / vit_keyframe)
+        tokens = torch.cat([self.cls_token.expand(patches.shape[0], -1, -1), patches], dim=1)
         for block in self.blocks:
             tokens = block(tokens)
         return self.norm(tokens)
