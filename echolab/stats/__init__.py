@@ -1,0 +1,1 @@
+"""Statistics of test results: bootstrap intervals over test videos (bootstrap.py)."""
