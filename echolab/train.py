@@ -9,6 +9,7 @@ from pathlib import Path
 import lightning as L
 from omegaconf import DictConfig
 
+from echolab.callbacks.budget import fit_record
 from echolab.callbacks.standard import build_callbacks
 from echolab.callbacks.wandb_upload import WandbUpload
 from echolab.checkpoints import StoreExperiment, check_against_experiment, read_header
@@ -103,6 +104,7 @@ def train(cfg: DictConfig, overrides: list[str] = (), *, started: float | None =
     callbacks, checkpoint = build_callbacks(plain, run_dir)
     trainer = _trainer(plain, run_dir, callbacks + [StoreExperiment(plain), entry.report(run_dir)])
     trainer.fit(module, datamodule=datamodule)
+    fitted = fit_record(trainer)  # before the final passes restore callback states from best.ckpt
 
     best = checkpoint.best_model_path or checkpoint.last_model_path
     metrics = _final_passes(trainer, module, datamodule, best, run_dir, plain["task"])
@@ -113,7 +115,7 @@ def train(cfg: DictConfig, overrides: list[str] = (), *, started: float | None =
         "epochs": trainer.current_epoch,
         "data_source": datamodule.provenance,
         "seconds": round(time.time() - started, 1),
-    }
+    } | fitted
     write_metrics(run_dir, metrics)
     extra = {"checkpoint": best, "epochs": str(trainer.current_epoch), "time": f"{metrics['seconds']:.0f} s"}
     print(

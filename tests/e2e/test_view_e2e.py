@@ -57,6 +57,7 @@ def test_run_folder_holds_every_output(trained):
     assert len(metrics["test"]["per_class"]) == 9
     assert sum(map(sum, metrics["test"]["confusion_matrix"])) == 9  # one test video per class
     assert metrics["epochs"] == 2
+    assert metrics["stopped_by"] == "max_epochs" and metrics["fit_cpu_seconds"] > 0
 
 
 def test_every_headline_test_metric_has_an_interval_from_the_saved_video_rows(trained, tiny_ev9v):
