@@ -1,4 +1,4 @@
-"""`echolab <command>`: train, evaluate, predict, synth, data-summary, config, bench, compare.
+"""`echolab <command>`: train, evaluate, predict, synth, data-summary, config, bench, compare, report.
 
 Commands that take an experiment use `key=value` words, like the experiment YAMLs they override.
 """
@@ -24,7 +24,8 @@ USAGE = """echolab <command> ...
   config        exp=NAME [key=value ...]            print the composed config
   bench         [--out PATH]                        speed benchmarks, written as JSON
   sweep         NAME|FILE [--local --trials N] [key=value ...]   check a W&B sweep, or run it offline
-  compare       suite=NAME [--dry-run] [key=value ...]  train a suite under one budget, write a table
+  compare       suite=NAME [seeds=3] [reference=ENTRY] [--dry-run] [key=value ...]  train a suite, write a table
+  report        FOLDER                              Markdown table of a run or compare folder, for docs
 
 overrides: key=value sets a key, +key=value adds one, ~key deletes one, group=option swaps a
 fragment (data=manifest, model=x3d), profile=smoke|cpu picks a profile.
@@ -158,6 +159,12 @@ def _compare(words: list[str]) -> int:
     return compare_main(words)
 
 
+def _report(words: list[str]) -> int:
+    from echolab.report import main as report_main
+
+    return report_main(words)
+
+
 def _sweep(words: list[str]) -> int:
     from echolab.sweep.command import main as sweep_main
 
@@ -174,6 +181,7 @@ COMMANDS = {
     "bench": _bench,
     "sweep": _sweep,
     "compare": _compare,
+    "report": _report,
 }
 
 

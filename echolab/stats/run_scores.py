@@ -38,9 +38,7 @@ def record_test_scores(run_dir: Path, task_name: str, scored: dict | None, resam
     (run_dir / SCORES_FILE).write_text(json.dumps({"task": task_name, **scored}) + "\n")
     if resamples == 0:
         return {}
-    from echolab.tasks.registry import task_entry
-
-    scores = partial(task_entry(task_name).scores, **scored["settings"])
+    scores = scorer({"task": task_name, **scored})
     intervals = bootstrap_intervals(scored["videos"], scores, resamples=resamples, seed=SEED, level=LEVEL)
     return {
         "intervals": nest(intervals),
@@ -54,17 +52,27 @@ def record_test_scores(run_dir: Path, task_name: str, scored: dict | None, resam
     }
 
 
-def read_test_scores(run_dir: Path) -> tuple[list[dict], MetricsFn]:
-    """A run folder's per-video test rows and the function that turns rows into its headline metrics."""
-    from echolab.tasks.registry import task_entry
-
+def load_video_scores(run_dir: Path) -> dict:
+    """A run folder's video_scores.json: {"task", "settings", "videos"}."""
     path = Path(run_dir) / SCORES_FILE
     if not path.is_file():
         raise FileNotFoundError(
             f"{path} is missing: the run predates per-video scores, or its test pass failed"
         )
-    saved = json.loads(path.read_text())
-    return saved["videos"], partial(task_entry(saved["task"]).scores, **saved["settings"])
+    return json.loads(path.read_text())
+
+
+def scorer(saved: dict) -> MetricsFn:
+    """The function that turns rows like `saved["videos"]` into the task's headline metrics."""
+    from echolab.tasks.registry import task_entry
+
+    return partial(task_entry(saved["task"]).scores, **saved["settings"])
+
+
+def read_test_scores(run_dir: Path) -> tuple[list[dict], MetricsFn]:
+    """A run folder's per-video test rows and the function that turns rows into its headline metrics."""
+    saved = load_video_scores(run_dir)
+    return saved["videos"], scorer(saved)
 
 
 def nest(flat: dict) -> dict:
