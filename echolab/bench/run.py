@@ -44,7 +44,27 @@ def _view_latency(work: Path, videos: int, clips: int) -> dict:
     return bench_view_latency()  # model inputs only: no videos or clips to draw
 
 
-BENCHMARKS = {"clip_loading": _clip_loading, "sliding_window": _sliding_window, "view_latency": _view_latency}
+def _lightning_overhead(work: Path, videos: int, clips: int) -> dict:
+    from echolab.bench.default_experiments import SMALLER, prepare
+    from echolab.bench.lightning_overhead import bench_lightning_overhead
+
+    return {exp: bench_lightning_overhead(*prepare(exp, work), work) for exp in SMALLER}
+
+
+def _data_wait(work: Path, videos: int, clips: int) -> dict:
+    from echolab.bench.data_wait import bench_data_wait
+    from echolab.bench.default_experiments import SMALLER, prepare
+
+    return {exp: bench_data_wait(*prepare(exp, work)) for exp in SMALLER}
+
+
+BENCHMARKS = {
+    "clip_loading": _clip_loading,
+    "sliding_window": _sliding_window,
+    "view_latency": _view_latency,
+    "lightning_overhead": _lightning_overhead,
+    "data_wait": _data_wait,
+}
 
 
 def main(words: list[str]) -> int:
