@@ -297,3 +297,15 @@ def test_seeded_suite_shows_mean_sd_and_paired_differences_and_report_regenerate
 def test_report_needs_a_run_or_compare_folder(tmp_path, capsys):
     assert cli_main(["report", str(tmp_path)]) == 2
     assert "holds neither table.json" in capsys.readouterr().err
+
+
+def test_runs_without_per_video_scores_get_a_note_not_a_crash(tmp_path):
+    from echolab.compare.paired import paired_table
+    from echolab.compare.table import Row
+
+    suite = load_suite(write_suite(tmp_path, reference="tsm"))
+    rows = [Row(entry, status="trained", run_dir=tmp_path) for entry in suite.entries]
+    paired = paired_table(suite, rows)
+    assert paired["columns"] == [] and "no video_scores.json" in paired["notes"]["tsm"]
+    assert load_suite(write_suite(tmp_path)).reference is None
+    assert paired_table(load_suite(write_suite(tmp_path)), rows) is None

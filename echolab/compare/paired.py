@@ -49,7 +49,13 @@ def paired_table(suite: Suite, rows: list) -> dict | None:
     if not trained[suite.reference]:
         table["notes"][suite.reference] = "the reference has no trained run"
         return table
-    saved = [load_video_scores(r.run_dir) for r in trained[suite.reference]]
+    try:
+        saved = [load_video_scores(r.run_dir) for r in trained[suite.reference]]
+    except FileNotFoundError:
+        table["notes"][suite.reference] = (
+            "the reference's runs have no video_scores.json (made before it existed)"
+        )
+        return table
     reference_rows = [s["videos"] for s in saved]
     scores = scorer(saved[0])
     columns = pairable_columns(suite.columns, set(scores(reference_rows[0])))
@@ -63,7 +69,11 @@ def paired_table(suite: Suite, rows: list) -> dict | None:
         if not trained[entry.name]:
             table["notes"][entry.name] = "no trained run"
             continue
-        runs = [load_video_scores(r.run_dir) for r in trained[entry.name]]
+        try:
+            runs = [load_video_scores(r.run_dir) for r in trained[entry.name]]
+        except FileNotFoundError:
+            table["notes"][entry.name] = "its runs have no video_scores.json (made before it existed)"
+            continue
         if any((s["task"], s["settings"]) != (saved[0]["task"], saved[0]["settings"]) for s in runs):
             table["notes"][entry.name] = "scored differently from the reference (another task or class list)"
             continue
