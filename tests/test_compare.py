@@ -1,6 +1,7 @@
 """`echolab compare`: suite files, their errors, and smoke-sized suites trained end to end."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,8 @@ def test_the_shipped_suites_load_and_compose(smoke_overrides):
     for path in (experiments_dir() / "suites").glob("*.yaml"):
         suite = load_suite(str(path))
         planned = runner.plan(suite, smoke_overrides)
-        assert [p["entry"].name for p in planned] == [e.name for e in suite.entries]
+        runs = [(p["entry"].name, p["seed"]) for p in planned]
+        assert runs == [(entry.name, seed) for seed in suite.seeds or (None,) for entry in suite.entries]
 
 
 def test_budget_becomes_lightning_max_time_and_run_max_cpu_s(tmp_path):
@@ -284,8 +286,14 @@ def test_seeded_suite_shows_mean_sd_and_paired_differences_and_report_regenerate
     capsys.readouterr()
     assert cli_main(["report", str(out)]) == 0
     assert capsys.readouterr().out == markdown + "\n"  # regenerated from the run folders alone
+    moved = tmp_path / "moved"
+    shutil.move(out, moved)  # a suite folder moved elsewhere still finds its runs inside it
+    assert cli_main(["report", str(moved)]) == 0
+    assert capsys.readouterr().out == markdown + "\n"
+    out = moved
+    table = json.loads((out / "table.json").read_text())
 
-    run_dir = Path(table["rows"][0]["run_dir"])
+    run_dir = out / "runs" / "view_synthetic" / Path(table["rows"][0]["run_dir"]).name
     assert cli_main(["report", str(run_dir)]) == 0
     printed = capsys.readouterr().out
     test = json.loads((run_dir / "metrics.json").read_text())["test"]

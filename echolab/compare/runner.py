@@ -103,12 +103,19 @@ def read_table(out: Path) -> tuple[Suite, list[Row], dict]:
             computed = {c.source: kept["values"].get(c.name) for c in suite.columns if c.kind == "computed"}
             row.values = {k: v for k, v in computed.items() if v is not None}
             if kept["run_dir"]:
-                row.run_dir = Path(kept["run_dir"])
+                row.run_dir = _run_folder(out, Path(kept["run_dir"]))
                 row.metrics = json.loads((row.run_dir / "metrics.json").read_text())
         _fill_metric_columns(suite, row)
         rows.append(row)
     keys = ("command", "extra_overrides", "started", "host", "machine")
     return suite, rows, {k: table.get(k, "") for k in keys}
+
+
+def _run_folder(out: Path, recorded: Path) -> Path:
+    """A run's folder: always out/runs/<exp>/<stamp>, wherever the suite folder has been moved since (or
+    the working directory, for a recorded relative path)."""
+    inside = out / "runs" / recorded.parent.name / recorded.name
+    return inside if inside.is_dir() else recorded
 
 
 def complete(suite: Suite, rows: list[Row], out: Path, meta: dict) -> Path:
