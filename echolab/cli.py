@@ -1,5 +1,5 @@
 """`echolab <command>`: train, evaluate, predict, export, synth, prepare, data-summary, config, bench,
-compare, probe, embed.
+compare, report, probe, embed.
 
 Commands that take an experiment use `key=value` words, like the experiment YAMLs they override.
 """
@@ -28,7 +28,8 @@ USAGE = """echolab <command> ...
   config        exp=NAME [key=value ...]            print the composed config
   bench         [--out PATH]                        speed benchmarks, written as JSON
   sweep         NAME|FILE [--local --trials N] [key=value ...]   check a W&B sweep, or run it offline
-  compare       suite=NAME [--dry-run] [key=value ...]  train a suite under one budget, write a table
+  compare       suite=NAME [seeds=3] [reference=ENTRY] [--dry-run] [key=value ...]  train a suite, write a table
+  report        FOLDER                              Markdown table of a run or compare folder, for docs
   probe         (ckpt=PATH|ckpt=random|features=pixels) exp=NAME [probe.target=view|ef_category|ef] [key=value ...]
                                                     kNN and linear probes of frozen features (docs/probes.md)
   embed         (ckpt=PATH|ckpt=random|features=pixels) exp=NAME out=FILE.npz   per-video embeddings
@@ -212,6 +213,12 @@ def _embed(words: list[str]) -> int:
     return 0
 
 
+def _report(words: list[str]) -> int:
+    from echolab.report import main as report_main
+
+    return report_main(words)
+
+
 def _sweep(words: list[str]) -> int:
     from echolab.sweep.command import main as sweep_main
 
@@ -230,6 +237,7 @@ COMMANDS = {
     "bench": _bench,
     "sweep": _sweep,
     "compare": _compare,
+    "report": _report,
     "probe": _probe,
     "embed": _embed,
 }

@@ -9,6 +9,7 @@ from pathlib import Path
 import lightning as L
 from omegaconf import DictConfig
 
+from echolab.callbacks.budget import fit_record
 from echolab.callbacks.standard import build_callbacks, evaluation_callbacks
 from echolab.callbacks.wandb_upload import WandbUpload
 from echolab.checkpoints import StoreExperiment, check_against_experiment, read_header
@@ -18,6 +19,7 @@ from echolab.errors import ConfigError
 from echolab.loggers import build_loggers
 from echolab.quiet import silence_library_noise
 from echolab.runs import create_run_dir, format_summary, write_config, write_metrics
+from echolab.stats.run_scores import bootstrap_resamples, record_test_scores
 from echolab.tasks.registry import task_entry
 
 
@@ -48,23 +50,29 @@ def _trainer(cfg: dict, run_dir: Path, callbacks: list) -> L.Trainer:
     )
 
 
-def _final_passes(trainer: L.Trainer, module, datamodule, ckpt_path) -> dict:
-    """Validation and test metrics of one checkpoint, as metrics.json records them."""
+def _final_passes(trainer: L.Trainer, module, datamodule, ckpt_path, run_dir: Path, task: dict) -> dict:
+    """Validation and test metrics of one checkpoint, as metrics.json records them (test metrics with
+    bootstrap intervals; the per-video rows behind them go to video_scores.json)."""
     trainer.validate(module, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)
     validation = dict(module.val_report)
     trainer.test(module, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)
-    return {"val": validation, "test": module.test_report}
+    scored = record_test_scores(run_dir, task["name"], module.test_scores(), bootstrap_resamples(task))
+    return {"val": validation, "test": module.test_report | scored}
 
 
 def _headline(metrics: dict, keys: tuple[str, ...]) -> dict:
-    return {f"test/{k}": metrics["test"].get(k) for k in keys} | {
-        f"val/{k}": metrics["val"].get(k) for k in keys[:1]
-    }
+    """Test values with their intervals where they have one, then the first key on validation."""
+    intervals = metrics["test"].get("intervals", {})
+    return {
+        f"test/{k}": (metrics["test"].get(k), intervals[k]) if intervals.get(k) else metrics["test"].get(k)
+        for k in keys
+    } | {f"val/{k}": metrics["val"].get(k) for k in keys[:1]}
 
 
 def _prepare(cfg: DictConfig, stage: str):
     """Seed, then the experiment's task entry and its data module, ready to serve `stage`."""
     plain = to_plain(cfg)
+    bootstrap_resamples(plain["task"])  # a bad value fails now, not after training
     L.seed_everything(plain["seed"], workers=True, verbose=False)
     entry = task_entry(plain["task"]["name"])
     datamodule = entry.datamodule(plain["data"])
@@ -96,9 +104,10 @@ def train(cfg: DictConfig, overrides: list[str] = (), *, started: float | None =
     callbacks, checkpoint = build_callbacks(plain, run_dir)
     trainer = _trainer(plain, run_dir, callbacks + [StoreExperiment(plain), entry.report(run_dir)])
     trainer.fit(module, datamodule=datamodule)
+    fitted = fit_record(trainer)  # before the final passes restore callback states from best.ckpt
 
     best = checkpoint.best_model_path or checkpoint.last_model_path
-    metrics = _final_passes(trainer, module, datamodule, best)
+    metrics = _final_passes(trainer, module, datamodule, best, run_dir, plain["task"])
     metrics |= {
         "exp": plain["exp"],
         "profile": plain["profile"],
@@ -106,7 +115,7 @@ def train(cfg: DictConfig, overrides: list[str] = (), *, started: float | None =
         "epochs": trainer.current_epoch,
         "data_source": datamodule.provenance,
         "seconds": round(time.time() - started, 1),
-    }
+    } | fitted
     write_metrics(run_dir, metrics)
     extra = {"checkpoint": best, "epochs": str(trainer.current_epoch), "time": f"{metrics['seconds']:.0f} s"}
     print(
@@ -142,7 +151,7 @@ def evaluate(
     run_dir = create_run_dir(plain["run"]["root"], plain["exp"])
     write_config(run_dir, _recorded(plain, datamodule), [*overrides, f"ckpt={ckpt}"])
     trainer = _trainer(plain, run_dir, [*evaluation_callbacks(plain, run_dir), entry.report(run_dir)])
-    metrics = _final_passes(trainer, module, datamodule, None)
+    metrics = _final_passes(trainer, module, datamodule, None, run_dir, plain["task"])
     metrics |= {
         "exp": plain["exp"],
         "checkpoint": str(ckpt),

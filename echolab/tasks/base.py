@@ -35,6 +35,13 @@ class EcholabTask(L.LightningModule):
             )
         return loss
 
+    def test_scores(self) -> dict | None:
+        """The last test pass, per video, as the task's `scores` function (tasks/registry.py) reads it:
+        {"settings": {its keyword arguments}, "videos": [one JSON-ready row per video, with its "video"
+        name]}. Bootstrap intervals (metrics.json) and compare's paired differences resample these rows.
+        None: the task has no per-video scores, and its metrics get no intervals."""
+        return None
+
     @staticmethod
     def gather(rows: list[dict]) -> list[dict]:
         """Every process's per-video rows, once each, in video order (see distributed.gather_rows)."""

@@ -24,7 +24,7 @@ from echolab.models import create_model
 from echolab.models.keyframe.base import KEYFRAME_OUTPUTS
 from echolab.tasks.base import EcholabTask
 from echolab.tasks.keyframe.datamodule import clip_frames, keyframe_preprocess
-from echolab.tasks.keyframe.metrics import KeyframeMetrics
+from echolab.tasks.keyframe.metrics import KeyframeMetrics, score_video
 from echolab.tasks.keyframe.peaks import PeakSettings, pick_peaks
 from echolab.tasks.keyframe.sliding_window import sliding_window_curves
 from echolab.tasks.keyframe.targets import KEYFRAME_CLASSES
@@ -124,13 +124,17 @@ class KeyframeTask(EcholabTask):
             for column, event in enumerate(("ed", "es"))
         }
 
-    def _judge(self, batch: dict, metrics: KeyframeMetrics, name: str) -> tuple[torch.Tensor, dict, dict]:
+    def _judge(
+        self, batch: dict, metrics: KeyframeMetrics, name: str
+    ) -> tuple[torch.Tensor, dict, dict, dict | None]:
+        """The video's curves, true and predicted keyframes, and its score (None without labels)."""
         curves = self.video_curves(batch)
         fps = _fps(batch["fps"])
         predicted = self.keyframes(curves, fps, name)
         record = self.trainer.datamodule.records(self._split)[int(batch["index"])]
         true = {"ed": sorted(record.ed), "es": sorted(record.es)}
         mask = batch["mask"]
+        score = None
         if mask.any():
             loss = masked_mse(curves, batch["target"], mask)
             self.log(f"{self._split}/loss", loss, batch_size=1)
@@ -141,8 +145,9 @@ class KeyframeTask(EcholabTask):
             low, high = int(frames[0]), int(frames[-1])
             if len(frames) < len(mask):
                 low, high = low - math.floor(tolerance), high + math.floor(tolerance)
-            metrics.update(true, predicted, fps=fps, tolerance=tolerance, frame_range=(low, high))
-        return curves, true, predicted
+            score = score_video(true, predicted, fps=fps, tolerance=tolerance, frame_range=(low, high))
+            metrics.update(score)
+        return curves, true, predicted, score
 
     @property
     def _split(self) -> str:
@@ -159,7 +164,7 @@ class KeyframeTask(EcholabTask):
 
     def test_step(self, batch: dict, batch_idx: int) -> None:
         record = self.trainer.datamodule.records("test")[int(batch["index"])]
-        curves, true, predicted = self._judge(batch, self.test_metrics, record.name)
+        curves, true, predicted, score = self._judge(batch, self.test_metrics, record.name)
         self.test_rows.append(
             {
                 "index": int(batch["index"]),
@@ -170,12 +175,19 @@ class KeyframeTask(EcholabTask):
                 "predicted": predicted,
                 "curves": curves.cpu().numpy(),
                 "target": batch["target"].cpu().numpy() if batch["mask"].any() else None,
+                "score": score,
             }
         )
 
     def on_test_epoch_end(self) -> None:
         self.test_report = self._finish(self.test_metrics, "test")
         self.test_rows = self.gather(self.test_rows)
+
+    def test_scores(self) -> dict:
+        return {
+            "settings": {},
+            "videos": [{"video": row["video"]} | row["score"] for row in self.test_rows if row["score"]],
+        }
 
     def _finish(self, metrics: KeyframeMetrics, split: str) -> dict:
         values = metrics.compute()
