@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from echolab.atomic import write_text_atomic
+
 
 def create_run_dir(root: str | Path, exp: str, subdirs: tuple[str, ...] = ("checkpoints", "plots")) -> Path:
     """A fresh folder for one run; `exist_ok=False` so two runs can never share one."""
@@ -79,8 +81,8 @@ def notebook_run(run_dir: str, task: str) -> Path:
 
 
 def write_config(run_dir: Path, config: dict, overrides: list[str]) -> None:
-    (run_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    (run_dir / "overrides.txt").write_text("".join(f"{o}\n" for o in overrides))
+    write_text_atomic(run_dir / "config.yaml", yaml.safe_dump(config, sort_keys=False))
+    write_text_atomic(run_dir / "overrides.txt", "".join(f"{o}\n" for o in overrides))
 
 
 def _json_safe(value):
@@ -94,9 +96,7 @@ def _json_safe(value):
 
 
 def write_metrics(run_dir: Path, metrics: dict) -> Path:
-    path = run_dir / "metrics.json"
-    path.write_text(json.dumps(_json_safe(metrics), indent=2) + "\n")
-    return path
+    return write_text_atomic(run_dir / "metrics.json", json.dumps(_json_safe(metrics), indent=2) + "\n")
 
 
 def format_summary(
