@@ -11,7 +11,7 @@ from omegaconf import DictConfig
 
 from echolab.callbacks.standard import build_callbacks
 from echolab.callbacks.wandb_upload import WandbUpload
-from echolab.checkpoints import StoreExperiment, check_against_experiment, read_header
+from echolab.checkpoints import AtomicCheckpointIO, StoreExperiment, check_against_experiment, read_header
 from echolab.config import to_plain
 from echolab.data.sources import describe_provenance
 from echolab.errors import ConfigError
@@ -45,6 +45,7 @@ def _trainer(cfg: dict, run_dir: Path, callbacks: list) -> L.Trainer:
         callbacks=[*callbacks, WandbUpload(run_dir)],  # last: uploads what the report callback wrote
         default_root_dir=run_dir,
         enable_progress_bar=True,
+        plugins=[AtomicCheckpointIO()],
     )
 
 
@@ -67,7 +68,7 @@ def _prepare(cfg: DictConfig, stage: str):
     plain = to_plain(cfg)
     L.seed_everything(plain["seed"], workers=True, verbose=False)
     entry = task_entry(plain["task"]["name"])
-    datamodule = entry.datamodule(plain["data"])
+    datamodule = entry.datamodule(plain["data"], seed=plain["seed"])
     datamodule.prepare_data()
     datamodule.setup(stage)
     return plain, entry, datamodule

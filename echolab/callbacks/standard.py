@@ -1,5 +1,6 @@
 """The callbacks a run gets: those its experiment names under `callbacks:` (experiments/base/callbacks/,
-one builder each in BUILDERS), plus the learning-rate monitor and the model line every run logs."""
+one builder each in BUILDERS), plus the learning-rate monitor, the model line and the per-batch
+seeding every run has."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 from lightning.pytorch.callbacks import Callback, EarlyStopping, LearningRateMonitor, ModelCheckpoint
 
+from echolab.callbacks.seeding import BatchSeeding
 from echolab.callbacks.sliding_window import SlidingWindowEvaluation
 from echolab.callbacks.uncertainty_sampling import UncertaintySampling
 from echolab.errors import ConfigError
@@ -67,7 +69,8 @@ def build_callbacks(cfg: dict, run_dir: Path) -> tuple[list[Callback], ModelChec
     _check(named, cfg)
     built = {name: BUILDERS[name](settings, cfg, run_dir) for name, settings in named.items()}
     callbacks = [c for c in built.values() if c is not None]
-    return [*callbacks, LearningRateMonitor(logging_interval="step"), ModelLine()], built["checkpoint"]
+    always = [LearningRateMonitor(logging_interval="step"), ModelLine(), BatchSeeding(cfg["seed"])]
+    return [*callbacks, *always], built["checkpoint"]
 
 
 def _check(named: dict, cfg: dict) -> None:

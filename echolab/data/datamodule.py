@@ -64,12 +64,14 @@ class DataSettings:
 
 class VideoDataModule(L.LightningDataModule):
     """`data` is the experiment's `data:` block, read through the task's `settings_type`; datasets receive
-    `VideoRecord`s and the frame cache."""
+    `VideoRecord`s and the frame cache. `seed` (the experiment's) seeds the training samplers, which
+    draw every random choice of an epoch's clips (data/samplers.py)."""
 
     settings_type: type[DataSettings] = DataSettings
 
-    def __init__(self, data: dict):
+    def __init__(self, data: dict, seed: int = 0):
         super().__init__()
+        self.seed = seed
         self.settings = self.settings_type.from_block(data)
         self.data = data  # as given: data/sources.py opens (and may synthesise) the dataset from it
         self.cache = FrameCache(self.settings.cache_dir, size=self.settings.cache_size)
@@ -136,7 +138,6 @@ class VideoDataModule(L.LightningDataModule):
         batch_size: int | None,
         *,
         sampler=None,
-        shuffle: bool = False,
         drop_last=False,
     ) -> DataLoader:
         workers = self.settings.num_workers
@@ -144,7 +145,6 @@ class VideoDataModule(L.LightningDataModule):
             dataset,
             batch_size=batch_size,
             sampler=sampler,
-            shuffle=shuffle,
             drop_last=drop_last,
             num_workers=workers,
             persistent_workers=workers > 0,

@@ -70,8 +70,8 @@ class ViewSettings(DataSettings):
 class ViewDataModule(VideoDataModule):
     settings_type = ViewSettings
 
-    def __init__(self, data: dict):
-        super().__init__(data)
+    def __init__(self, data: dict, seed: int = 0):
+        super().__init__(data, seed)
         if self.settings.sampler not in SAMPLERS:
             raise ConfigError(
                 f"data.sampler '{self.settings.sampler}' is unknown; choose one of {', '.join(SAMPLERS)}"
@@ -108,11 +108,11 @@ class ViewDataModule(VideoDataModule):
             labels, self.classes, self.settings.extra_copies, self.settings.clips_per_video
         )
         if self.settings.sampler == "random":
-            return RandomItemSampler(items)
+            return RandomItemSampler(items, self.seed)
         if self.settings.sampler == "class_balanced":
-            return ClassBalancedSampler(items, labels)
+            return ClassBalancedSampler(items, labels, self.seed)
         lengths = [len(self.cache.frames(record.path)) for record in records]  # memory-mapped: no pixels read
-        return SegmentBankSampler(items, lengths, **self.settings.uncertainty)
+        return SegmentBankSampler(items, lengths, self.seed, **self.settings.uncertainty)
 
     def val_dataloader(self) -> DataLoader:
         return self.loader(
