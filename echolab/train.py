@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import lightning as L
+from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig
 
+from echolab.callbacks.interruption import ResumeHint
 from echolab.callbacks.standard import build_callbacks
 from echolab.callbacks.wandb_upload import WandbUpload
 from echolab.checkpoints import AtomicCheckpointIO, StoreExperiment, check_against_experiment, read_header
@@ -17,6 +20,7 @@ from echolab.data.sources import describe_provenance
 from echolab.errors import ConfigError
 from echolab.loggers import build_loggers
 from echolab.quiet import silence_library_noise
+from echolab.resume import RESUME_CHECKPOINT, ResumePoint
 from echolab.runs import create_run_dir, format_summary, write_config, write_metrics
 from echolab.tasks.registry import task_entry
 
@@ -37,11 +41,13 @@ def _trainer_arguments(trainer: dict) -> dict:
     return {"enable_model_summary": False} | arguments  # callbacks/standard.py's ModelLine instead
 
 
-def _trainer(cfg: dict, run_dir: Path, callbacks: list) -> L.Trainer:
+def _trainer(
+    cfg: dict, run_dir: Path, callbacks: list, resumed_at: tuple[int, int] | None = None
+) -> L.Trainer:
     silence_library_noise()
     return L.Trainer(
         **_trainer_arguments(cfg["trainer"]),
-        logger=build_loggers(cfg, run_dir),
+        logger=build_loggers(cfg, run_dir, resumed_at),
         callbacks=[*callbacks, WandbUpload(run_dir)],  # last: uploads what the report callback wrote
         default_root_dir=run_dir,
         enable_progress_bar=True,
@@ -83,22 +89,39 @@ def _data_line(datamodule) -> dict[str, str]:
     return {"data": f"{datamodule.index.root}: {describe_provenance(datamodule.provenance)}"}
 
 
-def train(cfg: DictConfig, overrides: list[str] = (), *, started: float | None = None) -> RunResult:
+def train(
+    cfg: DictConfig,
+    overrides: list[str] = (),
+    *,
+    started: float | None = None,
+    resume: ResumePoint | None = None,
+) -> RunResult:
     """Fit the experiment, then judge its best checkpoint on validation and test; write the run folder.
 
     `started`: when the command began (the CLI's clock), so the summary's time is the command's.
+    `resume`: continue that run in its own folder from its checkpoint (echolab/resume.py), instead of
+    starting a new one.
     """
     started = time.time() if started is None else started
     plain, entry, datamodule = _prepare(cfg, "fit")
     module = entry.module.from_config(plain, datamodule)
 
-    run_dir = create_run_dir(plain["run"]["root"], plain["exp"])
-    write_config(run_dir, _recorded(plain, datamodule), list(overrides))
+    if resume is None:
+        run_dir, resumed_at = create_run_dir(plain["run"]["root"], plain["exp"]), None
+        recorded_overrides = list(overrides)
+    else:
+        run_dir, resumed_at = resume.run_dir, (resume.epochs_done, resume.global_step)
+        recorded_overrides = resume.overrides
+    write_config(run_dir, _recorded(plain, datamodule), recorded_overrides)
     callbacks, checkpoint = build_callbacks(plain, run_dir)
-    trainer = _trainer(plain, run_dir, callbacks + [StoreExperiment(plain), entry.report(run_dir)])
-    trainer.fit(module, datamodule=datamodule)
+    callbacks += [StoreExperiment(plain), ResumeHint(plain["exp"], run_dir), entry.report(run_dir)]
+    trainer = _trainer(plain, run_dir, callbacks, resumed_at)
+    try:
+        trainer.fit(module, datamodule=datamodule, ckpt_path=None if resume is None else resume.checkpoint)
+    except SIGTERMException:  # a SystemExit with status 0; a scheduler must see the run did not finish
+        raise SystemExit(128 + signal.SIGTERM) from None
 
-    best = checkpoint.best_model_path or checkpoint.last_model_path
+    best = checkpoint.best_model_path or str(run_dir / RESUME_CHECKPOINT)  # no best: nothing was validated
     metrics = _final_passes(trainer, module, datamodule, best)
     metrics |= {
         "exp": plain["exp"],
@@ -108,8 +131,11 @@ def train(cfg: DictConfig, overrides: list[str] = (), *, started: float | None =
         "data_source": datamodule.provenance,
         "seconds": round(time.time() - started, 1),
     }
-    write_metrics(run_dir, metrics)
     extra = {"checkpoint": best, "epochs": str(trainer.current_epoch), "time": f"{metrics['seconds']:.0f} s"}
+    if resume is not None:
+        metrics["resumed_after_epochs"] = resume.epochs_done  # "seconds" then counts this command only
+        extra["resumed"] = f"after epoch {resume.epochs_done} ({resume.checkpoint.name})"
+    write_metrics(run_dir, metrics)
     print(
         format_summary(
             f"trained {plain['exp']}",

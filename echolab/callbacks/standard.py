@@ -35,8 +35,23 @@ def _checkpoint(settings: dict, cfg: dict, run_dir: Path) -> ModelCheckpoint:
         filename="best",
         monitor=settings["monitor"],
         mode=settings["mode"],
-        save_last=True,
         auto_insert_metric_name=False,
+    )
+
+
+def resume_checkpoint(run_dir: Path) -> ModelCheckpoint:
+    """`checkpoints/last.ckpt`, the state at the end of every epoch: where `resume=` continues from.
+
+    Lightning's own `save_last` copies a checkpoint only when the monitored one is saved (a new best),
+    so it can lag many epochs behind. Listed after the other callbacks (Lightning runs checkpoint
+    callbacks last, in order), it holds their state as this epoch left it: best score, patience.
+    """
+    return ModelCheckpoint(
+        dirpath=run_dir / "checkpoints",
+        filename="last",
+        monitor=None,
+        save_top_k=1,
+        enable_version_counter=False,
     )
 
 
@@ -69,7 +84,12 @@ def build_callbacks(cfg: dict, run_dir: Path) -> tuple[list[Callback], ModelChec
     _check(named, cfg)
     built = {name: BUILDERS[name](settings, cfg, run_dir) for name, settings in named.items()}
     callbacks = [c for c in built.values() if c is not None]
-    always = [LearningRateMonitor(logging_interval="step"), ModelLine(), BatchSeeding(cfg["seed"])]
+    always = [
+        LearningRateMonitor(logging_interval="step"),
+        ModelLine(),
+        BatchSeeding(cfg["seed"]),
+        resume_checkpoint(run_dir),
+    ]
     return [*callbacks, *always], built["checkpoint"]
 
 

@@ -78,6 +78,7 @@ class ViewDataModule(VideoDataModule):
             )
         self.spec = ClipSpec(**self.settings.clip)
         self.train_sampler = None  # built with the training loader; the uncertainty callback updates it
+        self._restored_bank: dict | None = None  # a resumed run's segment bank, until its sampler is built
 
     def check(self, index: DatasetIndex) -> None:
         unlabelled = [v.name for v in index.videos if v.label is None]
@@ -112,7 +113,20 @@ class ViewDataModule(VideoDataModule):
         if self.settings.sampler == "class_balanced":
             return ClassBalancedSampler(items, labels, self.seed)
         lengths = [len(self.cache.frames(record.path)) for record in records]  # memory-mapped: no pixels read
-        return SegmentBankSampler(items, lengths, self.seed, **self.settings.uncertainty)
+        sampler = SegmentBankSampler(items, lengths, self.seed, **self.settings.uncertainty)
+        if self._restored_bank is not None:
+            sampler.load_state_dict(self._restored_bank)
+        return sampler
+
+    # Lightning keeps these in every checkpoint and restores them before the training loader is built.
+    def state_dict(self) -> dict:
+        """The uncertainty sampler's segment bank, so a resumed run samples from the bank it had."""
+        if isinstance(self.train_sampler, SegmentBankSampler):
+            return {"segment_bank": self.train_sampler.state_dict()}
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        self._restored_bank = state.get("segment_bank")
 
     def val_dataloader(self) -> DataLoader:
         return self.loader(
