@@ -16,7 +16,7 @@ import yaml
 from omegaconf import DictConfig
 
 from echolab.checkpoints import check_against_experiment, read_header
-from echolab.config import load_stored_experiment, to_plain
+from echolab.config import fragment_groups, load_stored_experiment, to_plain
 from echolab.errors import ConfigError, EcholabError
 
 # Keys a resume may override: where things are read or written, and how long to go on. Every other
@@ -74,13 +74,15 @@ def _changed_keys(before, after, prefix: str = "") -> list[str]:
 
 def _resumed_config(recorded: dict, overrides: list[str], run_dir: Path) -> DictConfig:
     """The recorded config plus the overrides that leave the result as it was; others are refused."""
-    profile = [o for o in overrides if o.partition("=")[0] == "profile"]
-    if [o for o in profile if o.partition("=")[2] != str(recorded.get("profile"))]:
+    swaps = [o for o in overrides if o.partition("=")[0] in ("profile", *fragment_groups())]
+    # `profile=` naming the run's own profile (a copy of the first command) changes nothing
+    changing = [o for o in swaps if o != f"profile={recorded.get('profile')}"]
+    if changing:
         raise ConfigError(
-            f"resume={run_dir}: the run was trained with profile={recorded.get('profile')}; "
-            f"{', '.join(profile)} would change it. Start a new run for another profile"
+            f"resume={run_dir}: {', '.join(changing)} would swap a fragment or profile of the run "
+            f"(trained with profile={recorded.get('profile')}), changing what it computes; start a new run for it"
         )
-    cfg = load_stored_experiment(recorded, [o for o in overrides if o not in profile])
+    cfg = load_stored_experiment(recorded, [o for o in overrides if o not in swaps])
     changed = _changed_keys(recorded, to_plain(cfg))
     refused = [key for key in changed if key not in RESUMABLE_KEYS]
     if refused:
