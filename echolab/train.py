@@ -12,7 +12,7 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig
 
 from echolab.callbacks.interruption import ResumeHint
-from echolab.callbacks.standard import build_callbacks
+from echolab.callbacks.standard import build_callbacks, evaluation_callbacks
 from echolab.callbacks.wandb_upload import WandbUpload
 from echolab.checkpoints import AtomicCheckpointIO, StoreExperiment, check_against_experiment, read_header
 from echolab.config import to_plain
@@ -168,7 +168,7 @@ def evaluate(
 
     run_dir = create_run_dir(plain["run"]["root"], plain["exp"])
     write_config(run_dir, _recorded(plain, datamodule), [*overrides, f"ckpt={ckpt}"])
-    trainer = _trainer(plain, run_dir, [entry.report(run_dir)])
+    trainer = _trainer(plain, run_dir, [*evaluation_callbacks(plain, run_dir), entry.report(run_dir)])
     metrics = _final_passes(trainer, module, datamodule, None)
     metrics |= {
         "exp": plain["exp"],

@@ -93,6 +93,13 @@ def build_callbacks(cfg: dict, run_dir: Path) -> tuple[list[Callback], ModelChec
     return [*callbacks, *always], built["checkpoint"]
 
 
+def evaluation_callbacks(cfg: dict, run_dir: Path) -> list[Callback]:
+    """The listed callbacks that shape evaluation itself (`echolab evaluate` judges a checkpoint as its
+    training's final passes did): sliding-window evaluation."""
+    settings = (cfg.get("callbacks") or {}).get("sliding_window")
+    return [] if settings is None else [_sliding_window(settings, cfg, run_dir)]
+
+
 def _check(named: dict, cfg: dict) -> None:
     unknown = sorted(set(named) - set(BUILDERS))
     if unknown:

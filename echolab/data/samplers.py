@@ -31,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 from torch.utils.data import Sampler
 
-from echolab.errors import ConfigError
+from echolab.errors import ConfigError, check_choice
 
 SAMPLERS = ("random", "class_balanced", "uncertainty")
 BANK_MODES = ("representative", "hard", "random")
@@ -144,10 +144,8 @@ class SegmentBankSampler(EpochSampler):
         epsilon: float = 0.2,
         momentum: float = 0.7,
     ):
-        if mode not in BANK_MODES:
-            raise ConfigError(f"data.uncertainty.mode '{mode}' is unknown; choose one of {BANK_MODES}")
-        if centre not in CENTRE_MODES:
-            raise ConfigError(f"data.uncertainty.centre '{centre}' is unknown; choose one of {CENTRE_MODES}")
+        check_choice("data.uncertainty.mode", mode, BANK_MODES)
+        check_choice("data.uncertainty.centre", centre, CENTRE_MODES)
         if segment_frames < 1:
             raise ConfigError(f"data.uncertainty.segment_frames must be >= 1, got {segment_frames}")
         for name, value in (

@@ -10,7 +10,7 @@ from pathlib import Path
 from echolab.data.formats import read_dataset
 from echolab.data.records import DatasetIndex, settle_bad
 from echolab.data.synthetic.marker import differences, generator_options, marker_content, read_marker
-from echolab.errors import ConfigError, DatasetError
+from echolab.errors import DatasetError, check_choice
 from echolab.io.cache import FrameCache
 
 log = logging.getLogger(__name__)
@@ -22,8 +22,7 @@ _WRITERS = ("ev9v", "echonet", "manifest")
 def _writer(name: str):
     import echolab.data.synthetic as synthetic
 
-    if name not in _WRITERS:
-        raise ConfigError(f"data.synthetic.writer '{name}' is unknown; choose one of {sorted(_WRITERS)}")
+    check_choice("data.synthetic.writer", name, sorted(_WRITERS))
     return {"ev9v": synthetic.write_ev9v, "echonet": synthetic.write_echonet}.get(
         name, synthetic.write_manifest_dataset
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from echolab.errors import check_choice
+
 READOUTS = ("frames", "last", "mean")
 
 
@@ -31,8 +33,7 @@ class SequenceLSTM(nn.LSTM):
         bidirectional: bool = False,
         readout: str = "frames",
     ):
-        if readout not in READOUTS:
-            raise ValueError(f"SequenceLSTM: readout must be one of {READOUTS}, got {readout!r}")
+        check_choice("SequenceLSTM: readout", readout, READOUTS)
         super().__init__(
             input_size,
             hidden,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from echolab.errors import ConfigError
+from echolab.errors import ConfigError, check_choice
 
 OPTIMIZERS = {
     "adamw": lambda params, o: torch.optim.AdamW(
@@ -34,8 +34,7 @@ def configure_optimization(params, optim: dict, total_steps: int, max_epochs: in
     Warm-up is given in epochs (as papers state it) and applied per step, so short CPU runs with a
     handful of epochs still get a smooth schedule.
     """
-    if optim["name"] not in OPTIMIZERS:
-        raise ConfigError(f"optim.name '{optim['name']}' is unknown; choose one of {sorted(OPTIMIZERS)}")
+    check_choice("optim.name", optim["name"], sorted(OPTIMIZERS))
     optimizer = OPTIMIZERS[optim["name"]](params, optim)
     if optim.get("scheduler", "none") == "none":
         return {"optimizer": optimizer}

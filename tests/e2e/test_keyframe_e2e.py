@@ -80,6 +80,49 @@ def test_evaluate_a_keyframe_checkpoint(trained, tiny_echonet, tmp_path):
     assert (result.run_dir / "predictions.csv").is_file()
 
 
+def test_evaluate_uses_the_sliding_window_stride_the_experiment_lists(trained, tiny_echonet, tmp_path):
+    from echolab.tasks.keyframe.datamodule import KeyframeDataModule
+    from echolab.tasks.keyframe.module import KeyframeTask
+    from echolab.tasks.keyframe.sliding_window import sliding_window_curves
+
+    checkpoint = trained / "checkpoints" / "best.ckpt"
+    words = [*overrides(tmp_path, tiny_echonet), "callbacks=[checkpoint,sliding_window]"]
+    window = load_experiment("keyframe_synthetic", words).data.clip.frames
+    strided = [*words, f"callbacks.sliding_window.stride={window}"]
+    cfg = load_experiment("keyframe_synthetic", strided)
+    result = evaluate(cfg, checkpoint, strided)
+
+    datamodule = KeyframeDataModule(dict(cfg.data))
+    datamodule.prepare_data()
+    datamodule.setup("test")
+    batch = next(iter(datamodule.test_dataloader()))
+    model = KeyframeTask.load_from_checkpoint(checkpoint, map_location="cpu").model.eval()
+    frames = int(batch["n_frames"])
+    expected = sliding_window_curves(model, batch["video"], frames, window=window, stride=window)
+    every_window = sliding_window_curves(model, batch["video"], frames, window=window)
+    name = datamodule.records("test")[int(batch["index"])].name
+    saved = np.load(result.run_dir / "curves.npz")[name]
+    assert np.allclose(saved, expected.numpy(), atol=1e-6)
+    assert not np.allclose(saved, every_window.numpy(), atol=1e-6)  # the stride changed the curves
+
+
+def test_a_keyframe_stride_longer_than_a_window_or_spaced_validations_are_refused(
+    trained, tiny_echonet, tmp_path
+):
+    from echolab.callbacks.sliding_window import SlidingWindowEvaluation
+    from echolab.errors import ConfigError
+    from echolab.tasks.keyframe.module import KeyframeTask
+
+    module = KeyframeTask.load_from_checkpoint(trained / "checkpoints" / "best.ckpt", map_location="cpu")
+    window = module.hparams.preprocess["clip"]["frames"]
+    SlidingWindowEvaluation(stride=window).setup(None, module, "test")
+    assert module.window_stride == window
+    with pytest.raises(ConfigError, match=f"at most {window}"):
+        SlidingWindowEvaluation(stride=window + 1).setup(None, module, "test")
+    with pytest.raises(ConfigError, match="every_n_epochs=2"):
+        SlidingWindowEvaluation(stride=2, every_n_epochs=2).setup(None, module, "fit")
+
+
 def test_predict_prints_keyframes_for_a_long_and_a_short_video(trained, tiny_echonet, tmp_path, capsys):
     video = sorted((tiny_echonet / "Videos").glob("*.avi"))[0]
     short = tmp_path / "short"  # 5 frames, fewer than one window, no frame rate (a frame folder)

@@ -268,12 +268,12 @@ def test_dense_report_with_two_windows_equals_the_two_clip_evaluation(trained, t
     assert dense["macro_f1"] == pytest.approx(result.metrics["test"]["macro_f1"])
 
 
-def test_sliding_window_evaluation_refuses_a_task_that_evaluates_every_window(tmp_path):
+def test_sliding_window_evaluation_refuses_a_task_without_sliding_windows():
     from echolab.callbacks.sliding_window import SlidingWindowEvaluation
     from echolab.errors import ConfigError
 
-    class KeyframeLike:
-        task_name = "keyframe"
+    class NoClips:
+        task_name = "pretrain"
 
-    with pytest.raises(ConfigError, match="evaluates every window already"):
-        SlidingWindowEvaluation().setup(None, KeyframeLike(), "fit")
+    with pytest.raises(ConfigError, match="has no sliding-window evaluation"):
+        SlidingWindowEvaluation().setup(None, NoClips(), "fit")

@@ -115,6 +115,28 @@ def test_each_frame_is_the_mean_of_the_windows_holding_it():
     assert curves[:, 0].tolist() == pytest.approx([0.1, 0.15, 0.2, 0.2, 0.25, 0.3])
 
 
+def test_a_stride_keeps_every_frame_covered_and_averages_the_windows_it_has():
+    class Position(torch.nn.Module):
+        reuses_frame_features = False
+
+        def forward(self, clip):
+            k = torch.arange(clip.shape[2], dtype=torch.float32) + 1
+            return (torch.log(k / 10) - torch.log(1 - k / 10))[None, :, None].expand(clip.shape[0], -1, 2)
+
+    curves = sliding_window_curves(Position(), torch.zeros(3, 6, 4, 4), 6, window=3, stride=2)
+    # windows start at 0, 2 and 3 (the last one ends at the last frame)
+    assert curves[:, 0].tolist() == pytest.approx([0.1, 0.2, 0.2, 0.15, 0.25, 0.3])
+
+
+@pytest.mark.parametrize("name", list_models("keyframe"))
+def test_shared_features_equal_the_naive_windows_at_a_stride(name):
+    model = build(name).eval()
+    video = torch.randn(3, 21, 32, 32)
+    fast = sliding_window_curves(model, video, 21, window=8, stride=3)
+    slow = sliding_window_curves(model, video, 21, window=8, stride=3, naive=True)
+    assert (fast - slow).abs().max() <= 1e-5 and torch.isfinite(fast).all()
+
+
 def test_short_video_uses_one_padded_window_and_drops_the_padding():
     model = build("resnet_vst").eval()
     video = torch.randn(3, 8, 32, 32)

@@ -6,6 +6,7 @@ import pytest
 import torch
 from torch import nn
 
+from echolab.errors import ConfigError
 from echolab.models.complexity import gflops_per_clip
 from echolab.models.sequence_lstm import SequenceLSTM
 
@@ -104,5 +105,5 @@ def test_flop_count_sees_the_lstm():
 
 
 def test_unknown_readout_is_refused():
-    with pytest.raises(ValueError, match="readout must be one of"):
+    with pytest.raises(ConfigError, match="readout .* is unknown; choose one of"):
         SequenceLSTM(FEATURES, HIDDEN, readout="first")

@@ -51,7 +51,7 @@ def test_slowfast_alpha_changes_the_slow_pathway_and_checks_its_arguments():
         assert seeded("slowfast", alpha=2).eval()(torch.randn(1, 3, 6, 32, 32)).shape == (1, 3)
     with pytest.raises(ConfigError, match="alpha"):
         seeded("slowfast", alpha=0)
-    with pytest.raises(ConfigError, match="depth must be one of"):
+    with pytest.raises(ConfigError, match="depth 18 is unknown; choose one of 50, 101"):
         seeded("slowfast", depth=18)
     with pytest.raises(ConfigError, match="alpha=4"):
         seeded("slowfast", alpha=2, pretrained=True)
@@ -70,7 +70,7 @@ def test_video_swin_custom_sizes_make_a_smaller_network():
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({"variant": "xl"}, "variant must be one of"),
+        ({"variant": "xl"}, "variant .xl. is unknown; choose one of"),
         ({"depths": [1, 1], "num_heads": [1, 2, 4]}, "one entry per stage"),
         ({"embed_dim": 20, "depths": [1, 1], "num_heads": [3, 3]}, "not divisible by num_heads"),
         ({"pretrained": True, **TINY_SWIN}, "pretrained weights exist only for the standard sizes"),

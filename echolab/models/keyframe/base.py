@@ -11,6 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from echolab.models.backbones import create_backbone
+
 KEYFRAME_OUTPUTS = 2  # ED and ES
 
 
@@ -31,6 +33,21 @@ class KeyframeModel(nn.Module):
         batch, channels, frames, height, width = clip.shape
         images = clip.transpose(1, 2).reshape(batch * frames, channels, height, width)
         return self.temporal_head(self.frame_features(images).view(batch, frames, -1))
+
+
+class PerFrameCNNKeyframeModel(KeyframeModel):
+    """A timm CNN on every frame (`self.backbone`, `self.frame_dim` features) under a temporal head
+    the subclass builds; the CNN's features are reused across sliding windows."""
+
+    reuses_frame_features = True
+
+    def __init__(self, name: str, num_classes: int, backbone: str, pretrained: bool):
+        super().__init__()
+        check_outputs(name, num_classes)
+        self.backbone, self.frame_dim = create_backbone(backbone, pretrained)
+
+    def frame_features(self, frames: torch.Tensor) -> torch.Tensor:
+        return self.backbone(frames)
 
 
 def check_outputs(name: str, num_classes: int) -> None:

@@ -5,17 +5,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from echolab.models.backbones import create_backbone
-from echolab.models.keyframe.base import KeyframeModel, check_outputs
+from echolab.models.keyframe.base import PerFrameCNNKeyframeModel
 from echolab.models.registry import register_model
 from echolab.models.sequence_lstm import SequenceLSTM
 
 
 @register_model("resnet_lstm", task="keyframe")
-class ResNetLSTM(KeyframeModel):
+class ResNetLSTM(PerFrameCNNKeyframeModel):
     """ResNet per frame -> (bi)LSTM -> ED/ES logits for every frame."""
-
-    reuses_frame_features = True
 
     def __init__(
         self,
@@ -27,17 +24,12 @@ class ResNetLSTM(KeyframeModel):
         bidirectional: bool = True,
         dropout: float = 0.5,
     ):
-        super().__init__()
-        check_outputs("resnet_lstm", num_classes)
-        self.backbone, features = create_backbone(backbone, pretrained)
+        super().__init__("resnet_lstm", num_classes, backbone, pretrained)
         self.lstm = SequenceLSTM(
-            features, hidden, layers=layers, dropout=dropout, bidirectional=bidirectional
+            self.frame_dim, hidden, layers=layers, dropout=dropout, bidirectional=bidirectional
         )
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(self.lstm.output_size, num_classes)
-
-    def frame_features(self, frames: torch.Tensor) -> torch.Tensor:
-        return self.backbone(frames)
 
     def temporal_head(self, features: torch.Tensor) -> torch.Tensor:
         return self.head(self.dropout(self.lstm(features)))

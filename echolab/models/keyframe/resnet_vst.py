@@ -5,20 +5,17 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from echolab.models.backbones import create_backbone
-from echolab.models.keyframe.base import KeyframeModel, check_outputs
+from echolab.models.keyframe.base import PerFrameCNNKeyframeModel
 from echolab.models.keyframe.temporal_swin import TemporalSwin
 from echolab.models.registry import register_model
 
 
 @register_model("resnet_vst", task="keyframe")
-class ResNetVST(KeyframeModel):
+class ResNetVST(PerFrameCNNKeyframeModel):
     """ResNet per frame -> linear projection to `dim` -> shifted-window attention over time -> ED/ES logits.
 
     The paper uses ResNet50 (ImageNet), a Video Swin stage over 16-frame clips and dropout 0.5.
     """
-
-    reuses_frame_features = True
 
     def __init__(
         self,
@@ -33,16 +30,11 @@ class ResNetVST(KeyframeModel):
         attention_dropout: float = 0.0,
         dropout: float = 0.5,
     ):
-        super().__init__()
-        check_outputs("resnet_vst", num_classes)
-        self.backbone, features = create_backbone(backbone, pretrained)
-        self.project = nn.Linear(features, dim)
+        super().__init__("resnet_vst", num_classes, backbone, pretrained)
+        self.project = nn.Linear(self.frame_dim, dim)
         self.temporal = TemporalSwin(dim, depth, heads, window, mlp_ratio, attention_dropout)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(dim, num_classes)
-
-    def frame_features(self, frames: torch.Tensor) -> torch.Tensor:
-        return self.backbone(frames)
 
     def temporal_head(self, features: torch.Tensor) -> torch.Tensor:
         return self.head(self.dropout(self.temporal(self.project(features))))

@@ -13,18 +13,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from echolab.models.layers import FeedForward, SelfAttention
 
-class WindowAttention1D(nn.Module):
+
+class WindowAttention1D(SelfAttention):
     """Multi-head self-attention inside windows of `window` tokens, with relative-position bias."""
 
     def __init__(self, dim: int, heads: int, window: int, dropout: float = 0.0):
-        super().__init__()
         if dim % heads:
             raise ValueError(f"temporal Swin: dim {dim} must be divisible by heads {heads}")
-        self.heads, self.window = heads, window
-        self.qkv = nn.Linear(dim, 3 * dim)
-        self.proj = nn.Linear(dim, dim)
-        self.dropout = dropout
+        super().__init__(dim, heads, dropout)
+        self.window = window
         self.bias_table = nn.Parameter(torch.zeros(2 * window - 1, heads))
         nn.init.trunc_normal_(self.bias_table, std=0.02)
         offsets = torch.arange(window)[:, None] - torch.arange(window)[None, :] + window - 1
@@ -32,14 +31,8 @@ class WindowAttention1D(nn.Module):
 
     def forward(self, x: torch.Tensor, allowed: torch.Tensor) -> torch.Tensor:
         """x (N, window, dim) windows; allowed (N or 1, window, window) bool: query may see key."""
-        n, w, dim = x.shape
-        q, k, v = self.qkv(x).view(n, w, 3, self.heads, dim // self.heads).permute(2, 0, 3, 1, 4)
         bias = self.bias_table[self.bias_index].permute(2, 0, 1)  # heads, w, w
-        bias = bias.unsqueeze(0).masked_fill(~allowed.unsqueeze(1), float("-inf"))
-        out = F.scaled_dot_product_attention(
-            q, k, v, attn_mask=bias, dropout_p=self.dropout if self.training else 0.0
-        )
-        return self.proj(out.transpose(1, 2).reshape(n, w, dim))
+        return super().forward(x, bias.unsqueeze(0).masked_fill(~allowed.unsqueeze(1), float("-inf")))
 
 
 class SwinBlock1D(nn.Module):
@@ -55,14 +48,7 @@ class SwinBlock1D(nn.Module):
         self.norm1 = nn.LayerNorm(dim)
         self.attention = WindowAttention1D(dim, heads, window, dropout)
         self.norm2 = nn.LayerNorm(dim)
-        hidden = int(dim * mlp_ratio)
-        self.mlp = nn.Sequential(
-            nn.Linear(dim, hidden),
-            nn.GELU(),
-            nn.Dropout(dropout),
-            nn.Linear(hidden, dim),
-            nn.Dropout(dropout),
-        )
+        self.mlp = FeedForward(dim, mlp_ratio, dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, T, dim) -> (B, T, dim)."""

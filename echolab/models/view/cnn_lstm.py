@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from echolab.errors import ConfigError
+from echolab.errors import check_choice
 from echolab.models.backbones import create_backbone, encode_frames
 from echolab.models.registry import register_model
 from echolab.models.sequence_lstm import SequenceLSTM
@@ -33,8 +33,7 @@ class CNNLSTM(nn.Module):
         readout: str = "last",
     ):
         super().__init__()
-        if readout not in READOUT_CHOICES:
-            raise ConfigError(f"cnn_lstm: readout must be one of {READOUT_CHOICES}, got {readout!r}")
+        check_choice("cnn_lstm: readout", readout, READOUT_CHOICES)
         self.backbone, num_features = create_backbone(backbone, pretrained)
         self.lstm = SequenceLSTM(
             num_features, hidden, layers=layers, dropout=dropout, bidirectional=bidirectional, readout=readout

@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from echolab.errors import ConfigError
+from echolab.errors import check_choice
 from echolab.models.backbones import create_backbone, encode_frames
 from echolab.models.registry import register_model
 
@@ -26,8 +26,7 @@ class FrameCNN(nn.Module):
         frames: str = "centre",
     ):
         super().__init__()
-        if frames not in FRAME_CHOICES:
-            raise ConfigError(f"frame_cnn: frames must be one of {FRAME_CHOICES}, got {frames!r}")
+        check_choice("frame_cnn: frames", frames, FRAME_CHOICES)
         self.frames = frames
         self.backbone, num_features = create_backbone(backbone, pretrained)
         self.dropout = nn.Dropout(dropout)

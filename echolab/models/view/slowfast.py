@@ -10,7 +10,7 @@ from pytorchvideo.models.hub.slowfast import checkpoint_paths  # noqa: E402
 from pytorchvideo.models.slowfast import create_slowfast  # noqa: E402
 from torch import nn  # noqa: E402
 
-from echolab.errors import ConfigError  # noqa: E402
+from echolab.errors import ConfigError, check_choice  # noqa: E402
 from echolab.models.pretrained import load_all_but_head, load_state_dict_from_url  # noqa: E402
 from echolab.models.registry import register_model  # noqa: E402
 
@@ -36,8 +36,7 @@ class SlowFast(nn.Module):
         dropout: float = 0.5,
     ):
         super().__init__()
-        if depth not in SLOWFAST_DEPTHS:
-            raise ConfigError(f"slowfast: depth must be one of {SLOWFAST_DEPTHS}, got {depth!r}")
+        check_choice("slowfast: depth", depth, SLOWFAST_DEPTHS)
         if isinstance(alpha, bool) or not isinstance(alpha, int) or alpha < 1:
             raise ConfigError(
                 f"slowfast: alpha (slow pathway frame step) must be a positive integer, got {alpha!r}"

@@ -10,24 +10,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from echolab.errors import ConfigError
+from echolab.models.layers import FeedForward, SelfAttention
 from echolab.models.registry import register_model
-
-
-class _Attention(nn.Module):
-    """Multi-head self-attention over the middle axis of (N, L, D)."""
-
-    def __init__(self, dim: int, heads: int, dropout: float):
-        super().__init__()
-        self.heads = heads
-        self.qkv = nn.Linear(dim, 3 * dim)
-        self.proj = nn.Linear(dim, dim)
-        self.dropout = dropout
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n, length, dim = x.shape
-        q, k, v = self.qkv(x).view(n, length, 3, self.heads, dim // self.heads).permute(2, 0, 3, 1, 4)
-        out = F.scaled_dot_product_attention(q, k, v, dropout_p=self.dropout if self.training else 0.0)
-        return self.proj(out.transpose(1, 2).reshape(n, length, dim))
 
 
 class DividedSpaceTimeBlock(nn.Module):
@@ -36,23 +20,16 @@ class DividedSpaceTimeBlock(nn.Module):
     def __init__(self, dim: int, heads: int, mlp_ratio: float, dropout: float):
         super().__init__()
         self.time_norm = nn.LayerNorm(dim)
-        self.time_attention = _Attention(dim, heads, dropout)
+        self.time_attention = SelfAttention(dim, heads, dropout)
         # TimeSformer initialises the time branch's output layer at zero, so a new block starts as a
         # per-frame (image) transformer block and learns how much temporal mixing to add.
         self.time_out = nn.Linear(dim, dim)
         nn.init.zeros_(self.time_out.weight)
         nn.init.zeros_(self.time_out.bias)
         self.space_norm = nn.LayerNorm(dim)
-        self.space_attention = _Attention(dim, heads, dropout)
+        self.space_attention = SelfAttention(dim, heads, dropout)
         self.mlp_norm = nn.LayerNorm(dim)
-        hidden = int(dim * mlp_ratio)
-        self.mlp = nn.Sequential(
-            nn.Linear(dim, hidden),
-            nn.GELU(),
-            nn.Dropout(dropout),
-            nn.Linear(hidden, dim),
-            nn.Dropout(dropout),
-        )
+        self.mlp = FeedForward(dim, mlp_ratio, dropout)
 
     def forward(self, cls: torch.Tensor, patches: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """cls (B,1,D) and patches (B,T,N,D) -> the same shapes."""

@@ -13,7 +13,7 @@ from pytorchvideo.models.x3d import create_x3d  # noqa: E402
 from torch import nn  # noqa: E402
 from torchvision.models.video import R2Plus1D_18_Weights, r2plus1d_18  # noqa: E402
 
-from echolab.errors import ConfigError  # noqa: E402
+from echolab.errors import check_choice  # noqa: E402
 from echolab.models.pretrained import load_all_but_head, load_state_dict_from_url  # noqa: E402
 from echolab.models.registry import register_model  # noqa: E402
 
@@ -29,8 +29,7 @@ class X3D(nn.Module):
 
     def __init__(self, num_classes: int, variant: str = "s", pretrained: bool = False, dropout: float = 0.5):
         super().__init__()
-        if variant not in X3D_DEPTH_FACTORS:
-            raise ConfigError(f"x3d: variant must be one of {list(X3D_DEPTH_FACTORS)}, got {variant!r}")
+        check_choice("x3d: variant", variant, X3D_DEPTH_FACTORS)
         # head_activation=None: pytorchvideo defaults to softmax, the losses expect logits.
         self.net = create_x3d(
             model_num_class=num_classes,
@@ -60,8 +59,7 @@ class R2Plus1D(nn.Module):
 
     def __init__(self, num_classes: int, depth: int = 18, pretrained: bool = False, dropout: float = 0.5):
         super().__init__()
-        if depth not in R2PLUS1D_DEPTHS:
-            raise ConfigError(f"r2plus1d: depth must be one of {R2PLUS1D_DEPTHS}, got {depth!r}")
+        check_choice("r2plus1d: depth", depth, R2PLUS1D_DEPTHS)
         if depth == 18:
             self.net = r2plus1d_18(num_classes=num_classes)
             self.net.fc = nn.Sequential(nn.Dropout(dropout), nn.Linear(self.net.fc.in_features, num_classes))

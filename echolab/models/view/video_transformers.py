@@ -7,7 +7,7 @@ from torch import nn
 from torchvision.models.video import Swin3D_B_Weights, Swin3D_S_Weights, Swin3D_T_Weights
 from torchvision.models.video.swin_transformer import SwinTransformer3d
 
-from echolab.errors import ConfigError
+from echolab.errors import ConfigError, check_choice
 from echolab.models.pretrained import load_all_but_head, load_state_dict_from_url
 from echolab.models.registry import register_model
 
@@ -47,8 +47,7 @@ class VideoSwin(nn.Module):
         drop_path: float = 0.1,
     ):
         super().__init__()
-        if variant not in SWIN3D_VARIANTS:
-            raise ConfigError(f"video_swin: variant must be one of {list(SWIN3D_VARIANTS)}, got {variant!r}")
+        check_choice("video_swin: variant", variant, SWIN3D_VARIANTS)
         size = SWIN3D_VARIANTS[variant]
         custom = {
             k: v for k, v in {"embed_dim": embed_dim, "depths": depths, "num_heads": num_heads}.items() if v

@@ -13,7 +13,7 @@ from echolab.data.datamodule import DataSettings, VideoDataModule
 from echolab.data.records import DatasetIndex, VideoRecord
 from echolab.data.samplers import RandomItemSampler
 from echolab.data.transforms import ClipTransform
-from echolab.errors import ConfigError, DatasetError
+from echolab.errors import ConfigError, DatasetError, check_choice
 from echolab.io.cache import FrameCache
 from echolab.tasks.keyframe.datasets import (
     CurveSettings,
@@ -67,10 +67,7 @@ class KeyframeDataModule(VideoDataModule):
 
     def __init__(self, data: dict, seed: int = 0):
         super().__init__(data, seed)
-        if self.settings.labels not in LABEL_MODES:
-            raise ConfigError(
-                f"data.labels '{self.settings.labels}' is unknown; choose one of {', '.join(LABEL_MODES)}"
-            )
+        check_choice("data.labels", self.settings.labels, LABEL_MODES)
         strides = self.settings.clip["strides"]
         if not strides or [s for s in strides if int(s) < 1]:
             raise ConfigError(

@@ -18,6 +18,7 @@ import math
 
 import torch
 
+from echolab.errors import ConfigError
 from echolab.models import create_model
 from echolab.models.keyframe.base import KEYFRAME_OUTPUTS
 from echolab.tasks.base import EcholabTask
@@ -58,6 +59,9 @@ class KeyframeTask(EcholabTask):
         self.val_report: dict = {}
         self.test_report: dict = {}
         self.test_rows: list[dict] = []
+        # Frames between sliding-window starts at validation and test: 1 (every window, the paper's)
+        # unless the experiment lists callbacks.sliding_window (use_window_stride).
+        self.window_stride = 1
 
     @classmethod
     def from_config(cls, cfg: dict, datamodule) -> KeyframeTask:
@@ -78,10 +82,25 @@ class KeyframeTask(EcholabTask):
         self.log("train/loss", loss, prog_bar=True, batch_size=len(curves))
         return loss
 
+    def use_window_stride(self, stride: int) -> None:
+        """Evaluate with windows every `stride` frames; beyond one window's length some frames would
+        fall between windows and have no value."""
+        window = clip_frames(self.hparams.preprocess)
+        if stride > window:
+            raise ConfigError(
+                f"callbacks.sliding_window.stride={stride} leaves frames outside every {window}-frame window; "
+                f"use a stride of at most {window} (data.clip.frames)"
+            )
+        self.window_stride = stride
+
     def video_curves(self, batch: dict) -> torch.Tensor:
         """(n_frames, 2) predicted curves of the one video in `batch`."""
         return sliding_window_curves(
-            self.model, batch["video"], int(batch["n_frames"]), window=clip_frames(self.hparams.preprocess)
+            self.model,
+            batch["video"],
+            int(batch["n_frames"]),
+            window=clip_frames(self.hparams.preprocess),
+            stride=self.window_stride,
         )
 
     def keyframes(self, curves: torch.Tensor, fps: float | None, name: str) -> dict[str, list[int]]:

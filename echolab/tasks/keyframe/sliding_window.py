@@ -1,7 +1,7 @@
 """Whole-video keyframe curves from a model trained on short clips (REFERENCE §2, inference).
 
-Windows of `window` frames start at every frame (SlidingWindows, stride 1); a frame's value is the mean of the
-sigmoid outputs of all windows that contain it. A video shorter than one window is padded at the
+Windows of `window` frames start every `stride` frames (SlidingWindows; stride 1, every frame, is the
+paper's); a frame's value is the mean of the sigmoid outputs of all windows that contain it. A video shorter than one window is padded at the
 end (the caller's padding frames, black as in training) and the padded frames are dropped.
 
 For a model with a per-frame CNN (`reuses_frame_features`), the CNN runs once per frame and every
@@ -24,6 +24,7 @@ def sliding_window_curves(
     n_frames: int,
     *,
     window: int = 16,
+    stride: int = 1,
     frame_batch: int = 64,
     window_batch: int = 64,
     naive: bool = False,
@@ -40,7 +41,7 @@ def sliding_window_curves(
             f"sliding windows of {window} frames need the video padded to at least {window} frames "
             f"(and {n_frames} real ones), got {video.shape[1]}"
         )
-    starts = torch.tensor(SlidingWindows(window).starts(n_frames), device=video.device)
+    starts = torch.tensor(SlidingWindows(window, stride).starts(n_frames), device=video.device)
     if model.reuses_frame_features and not naive:
         outputs = _windows_on_shared_features(model, video, starts, window, frame_batch, window_batch)
     else:

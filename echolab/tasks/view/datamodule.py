@@ -18,7 +18,7 @@ from echolab.data.samplers import (
     training_items,
 )
 from echolab.data.transforms import ClipTransform
-from echolab.errors import ConfigError, DatasetError
+from echolab.errors import DatasetError, check_choice
 from echolab.io.cache import FrameCache
 from echolab.tasks.view.datasets import TrainClips, VideoClips, eval_clip_sampler, train_clip_sampler
 
@@ -72,10 +72,7 @@ class ViewDataModule(VideoDataModule):
 
     def __init__(self, data: dict, seed: int = 0):
         super().__init__(data, seed)
-        if self.settings.sampler not in SAMPLERS:
-            raise ConfigError(
-                f"data.sampler '{self.settings.sampler}' is unknown; choose one of {', '.join(SAMPLERS)}"
-            )
+        check_choice("data.sampler", self.settings.sampler, SAMPLERS)
         self.spec = ClipSpec(**self.settings.clip)
         self.train_sampler = None  # built with the training loader; the uncertainty callback updates it
         self._restored_bank: dict | None = None  # a resumed run's segment bank, until its sampler is built

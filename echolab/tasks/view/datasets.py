@@ -21,7 +21,7 @@ from echolab.data.clips import CentredClip, ClipSpec, build_clip_sampler, gather
 from echolab.data.records import VideoRecord
 from echolab.data.samplers import TrainDraw
 from echolab.data.transforms import ClipTransform
-from echolab.errors import ConfigError
+from echolab.errors import ConfigError, check_choice
 from echolab.io.cache import FrameCache
 
 # data.placement -> the clip samplers (echolab.data.clips) of training and of evaluation
@@ -45,8 +45,7 @@ def eval_clip_sampler(placement: str, spec: ClipSpec, *, num_clips: int, eval_fr
 
 
 def _sampler_names(placement: str) -> tuple[str, str]:
-    if placement not in PLACEMENTS:
-        raise ConfigError(f"data.placement '{placement}' is unknown; choose one of {', '.join(PLACEMENTS)}")
+    check_choice("data.placement", placement, PLACEMENTS)
     return PLACEMENTS[placement]
 
 

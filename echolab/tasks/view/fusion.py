@@ -16,15 +16,14 @@ import math
 
 import torch
 
-from echolab.errors import ConfigError
+from echolab.errors import check_choice
 from echolab.tasks.view.losses import clip_probabilities, evidence_prior
 
 FUSIONS = ("alpha_sum", "dempster_shafer", "prob_mean")
 
 
 def check_fusion(name: str) -> None:
-    if name not in FUSIONS:
-        raise ConfigError(f"task.fusion '{name}' is unknown; choose one of {', '.join(FUSIONS)}")
+    check_choice("task.fusion", name, FUSIONS)
 
 
 def fuse(

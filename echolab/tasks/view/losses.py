@@ -18,14 +18,13 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from echolab.errors import ConfigError
+from echolab.errors import ConfigError, check_choice
 
 LOSSES = ("ce", "re_edl", "edl_mse", "edl_log", "edl_digamma")
 
 
 def check_loss(name: str) -> None:
-    if name not in LOSSES:
-        raise ConfigError(f"task.loss '{name}' is unknown; choose one of {', '.join(LOSSES)}")
+    check_choice("task.loss", name, LOSSES)
 
 
 def evidence_prior(logits: torch.Tensor, loss: str, prior_weight: float) -> tuple[torch.Tensor, float]:
