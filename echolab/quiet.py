@@ -36,3 +36,7 @@ def silence_library_noise() -> None:
     # there), and its checkpoints are meant to be replaced. A new run's folder is always new and empty.
     warnings.filterwarnings("ignore", message=r"Experiment logs directory .* exists and is not empty")
     warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
+    # Under DDP the tasks compute every validation and test metric from per-video rows gathered from all
+    # processes, each video once (distributed.gather_rows): the videos DistributedSampler repeats do
+    # not count twice, which is what Lightning's advice to evaluate on one device is about.
+    warnings.filterwarnings("ignore", message=r"Using `DistributedSampler` with the dataloaders")

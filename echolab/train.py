@@ -17,11 +17,12 @@ from echolab.callbacks.wandb_upload import WandbUpload
 from echolab.checkpoints import AtomicCheckpointIO, StoreExperiment, check_against_experiment, read_header
 from echolab.config import to_plain
 from echolab.data.sources import describe_provenance
+from echolab.distributed import launched_as_rank_zero
 from echolab.errors import ConfigError
 from echolab.loggers import build_loggers
 from echolab.quiet import silence_library_noise
 from echolab.resume import RESUME_CHECKPOINT, ResumePoint
-from echolab.runs import create_run_dir, format_summary, write_config, write_metrics
+from echolab.runs import claim_run_dir, format_summary, write_config, write_metrics
 from echolab.tasks.registry import task_entry
 
 
@@ -106,13 +107,12 @@ def train(
     plain, entry, datamodule = _prepare(cfg, "fit")
     module = entry.module.from_config(plain, datamodule)
 
-    if resume is None:
-        run_dir, resumed_at = create_run_dir(plain["run"]["root"], plain["exp"]), None
-        recorded_overrides = list(overrides)
-    else:
-        run_dir, resumed_at = resume.run_dir, (resume.epochs_done, resume.global_step)
-        recorded_overrides = resume.overrides
-    write_config(run_dir, _recorded(plain, datamodule), recorded_overrides)
+    run_dir = claim_run_dir(plain["run"]["root"], plain["exp"], None if resume is None else resume.run_dir)
+    resumed_at = None if resume is None else (resume.epochs_done, resume.global_step)
+    if launched_as_rank_zero():
+        write_config(
+            run_dir, _recorded(plain, datamodule), list(overrides) if resume is None else resume.overrides
+        )
     callbacks, checkpoint = build_callbacks(plain, run_dir)
     callbacks += [StoreExperiment(plain), ResumeHint(plain["exp"], run_dir), entry.report(run_dir)]
     trainer = _trainer(plain, run_dir, callbacks, resumed_at)
@@ -120,6 +120,7 @@ def train(
         trainer.fit(module, datamodule=datamodule, ckpt_path=None if resume is None else resume.checkpoint)
     except SIGTERMException:  # a SystemExit with status 0; a scheduler must see the run did not finish
         raise SystemExit(128 + signal.SIGTERM) from None
+    run_dir = Path(checkpoint.dirpath).parent  # rank 0's, on every process: Lightning broadcasts it at setup
 
     best = checkpoint.best_model_path or str(run_dir / RESUME_CHECKPOINT)  # no best: nothing was validated
     metrics = _final_passes(trainer, module, datamodule, best)
@@ -135,15 +136,16 @@ def train(
     if resume is not None:
         metrics["resumed_after_epochs"] = resume.epochs_done  # "seconds" then counts this command only
         extra["resumed"] = f"after epoch {resume.epochs_done} ({resume.checkpoint.name})"
-    write_metrics(run_dir, metrics)
-    print(
-        format_summary(
-            f"trained {plain['exp']}",
-            run_dir,
-            _headline(metrics, entry.headline),
-            _data_line(datamodule) | extra,
+    if trainer.is_global_zero:
+        write_metrics(run_dir, metrics)
+        print(
+            format_summary(
+                f"trained {plain['exp']}",
+                run_dir,
+                _headline(metrics, entry.headline),
+                _data_line(datamodule) | extra,
+            )
         )
-    )
     return RunResult(run_dir, metrics)
 
 
@@ -166,8 +168,9 @@ def evaluate(
             f"{datamodule.classes}; set data.classes to the checkpoint's order"
         )
 
-    run_dir = create_run_dir(plain["run"]["root"], plain["exp"])
-    write_config(run_dir, _recorded(plain, datamodule), [*overrides, f"ckpt={ckpt}"])
+    run_dir = claim_run_dir(plain["run"]["root"], plain["exp"])
+    if launched_as_rank_zero():
+        write_config(run_dir, _recorded(plain, datamodule), [*overrides, f"ckpt={ckpt}"])
     trainer = _trainer(plain, run_dir, [*evaluation_callbacks(plain, run_dir), entry.report(run_dir)])
     metrics = _final_passes(trainer, module, datamodule, None)
     metrics |= {
@@ -176,7 +179,10 @@ def evaluate(
         "data_source": datamodule.provenance,
         "seconds": round(time.time() - started, 1),
     }
-    write_metrics(run_dir, metrics)
-    extra = _data_line(datamodule) | {"time": f"{metrics['seconds']:.0f} s"}
-    print(format_summary(f"evaluated {Path(ckpt).name}", run_dir, _headline(metrics, entry.headline), extra))
+    if trainer.is_global_zero:
+        write_metrics(run_dir, metrics)
+        extra = _data_line(datamodule) | {"time": f"{metrics['seconds']:.0f} s"}
+        print(
+            format_summary(f"evaluated {Path(ckpt).name}", run_dir, _headline(metrics, entry.headline), extra)
+        )
     return RunResult(run_dir, metrics)

@@ -25,6 +25,7 @@ def test_the_checkpoint_keeps_best_by_the_configured_monitor_and_last_every_epoc
     assert checkpoint.filename == "best" and checkpoint.dirpath == str(tmp_path / "checkpoints")
     (last,) = [c for c in callbacks if isinstance(c, ModelCheckpoint) and c is not checkpoint]
     assert (last.filename, last.monitor, last.save_top_k, last.every_n_epochs) == ("last", None, 1, 1)
+    assert last._save_on_train_epoch_end  # every epoch, also those not validated
     assert callbacks.index(last) > callbacks.index(checkpoint)  # saved after best: holds its state
     _, checkpoint = built("view_synthetic", tmp_path, "callbacks.checkpoint.monitor=val/macro_f1")
     assert (checkpoint.monitor, checkpoint.mode) == ("val/macro_f1", "max")

@@ -43,14 +43,17 @@ def resume_checkpoint(run_dir: Path) -> ModelCheckpoint:
     """`checkpoints/last.ckpt`, the state at the end of every epoch: where `resume=` continues from.
 
     Lightning's own `save_last` copies a checkpoint only when the monitored one is saved (a new best),
-    so it can lag many epochs behind. Listed after the other callbacks (Lightning runs checkpoint
-    callbacks last, in order), it holds their state as this epoch left it: best score, patience.
+    so it can lag many epochs behind. Written when each training epoch ends, after that epoch's
+    validation, whether or not the epoch was validated; listed after the other callbacks (Lightning
+    runs checkpoint callbacks last, in order), it holds their state as this epoch left it: best score,
+    patience.
     """
     return ModelCheckpoint(
         dirpath=run_dir / "checkpoints",
         filename="last",
         monitor=None,
         save_top_k=1,
+        save_on_train_epoch_end=True,
         enable_version_counter=False,
     )
 

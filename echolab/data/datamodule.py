@@ -14,11 +14,13 @@ from typing import Self
 
 import lightning as L
 import torch
+from lightning.fabric.utilities.distributed import DistributedSamplerWrapper
 from torch.utils.data import DataLoader, Dataset
 
 from echolab.data.records import SPLITS, DatasetIndex, VideoRecord
 from echolab.data.sources import data_provenance, ensure_dataset, open_decoded_dataset
 from echolab.data.transforms import ClipTransform
+from echolab.distributed import rank_and_world
 from echolab.errors import ConfigError, DatasetError
 from echolab.io.cache import FrameCache
 
@@ -141,6 +143,12 @@ class VideoDataModule(L.LightningDataModule):
         drop_last=False,
     ) -> DataLoader:
         workers = self.settings.num_workers
+        rank, world = rank_and_world()
+        if sampler is not None and world > 1:
+            # Lightning would deal a training sampler's draws out in a shuffled order; they are random
+            # already. In their own order, N processes with batch B/N train on the batches one process
+            # with batch B does (docs/reliability.md).
+            sampler = DistributedSamplerWrapper(sampler, num_replicas=world, rank=rank, shuffle=False)
         return DataLoader(
             dataset,
             batch_size=batch_size,
