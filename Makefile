@@ -14,11 +14,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 UV     := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 
-.PHONY: install train evaluate predict synth data-summary test test-all bench compare sweep sweep-local agent lint help
+.PHONY: install train evaluate predict synth prepare-dicom data-summary test test-all bench compare sweep sweep-local agent lint help
 
 help:
 	@echo "make install | train [EXP= ARGS=] [ARGS=resume=RUN_DIR] | evaluate CKPT= [EXP=] | predict CKPT= VIDEO= | synth FORMAT="
-	@echo "     data-summary EXP= | test | test-all | bench | compare [SUITE= ARGS=] | lint"
+	@echo "     prepare-dicom IN= OUT= [ARGS=] | data-summary EXP= | test | test-all | bench | compare [SUITE= ARGS=] | lint"
 	@echo "     sweep SWEEP= | agent ID= | sweep-local SWEEP= TRIALS= [ARGS=]"
 
 install: $(STAMP)
@@ -43,6 +43,11 @@ predict: install
 
 synth: install
 	$(BIN)/echolab synth $(or $(FORMAT),ev9v) $(ARGS)
+
+# DICOM cines (any file names, any vendor) -> a de-identified manifest dataset for data=dicom (docs/dicom.md).
+prepare-dicom: install
+	@test -n "$(IN)" -a -n "$(OUT)" || (echo "usage: make prepare-dicom IN=dicom/folder OUT=data/dicom [ARGS=\"--workers 2\"]" && exit 2)
+	$(BIN)/echolab prepare dicom --in "$(IN)" --out "$(OUT)" $(ARGS)
 
 data-summary: install
 	$(BIN)/echolab data-summary exp=$(EXP) $(ARGS)

@@ -1,4 +1,5 @@
-"""`echolab <command>`: train, evaluate, predict, synth, data-summary, config, bench, compare.
+"""`echolab <command>`: train, evaluate, predict, export, synth, prepare, data-summary, config, bench,
+compare.
 
 Commands that take an experiment use `key=value` words, like the experiment YAMLs they override.
 """
@@ -19,8 +20,11 @@ USAGE = """echolab <command> ...
   train         exp=NAME [key=value ...]            train an experiment (experiments/NAME.yaml)
                 [exp=NAME] resume=RUN_DIR [trainer.max_epochs=N]   continue a stopped run in its folder
   evaluate      ckpt=PATH [exp=NAME] [key=value ...] judge a checkpoint on val and test (exp: the stored one)
-  predict       ckpt=PATH video=PATH [out=CSV]      predict videos (file, frame folder, folder, glob, [a,b])
+  predict       ckpt=PATH video=PATH [out=CSV]      predict videos (file, frame folder, folder, glob, [a,b]);
+                                                    ckpt: a checkpoint or an exported model (.onnx, .pt, .json)
+  export        ckpt=PATH format=onnx|torchscript [out=FILE]   a model file + JSON sidecar for use outside echolab
   synth         FORMAT [--out DIR] ...              write a synthetic dataset (ev9v | echonet | manifest)
+  prepare       dicom --in DIR --out DIR [...]      DICOM cines -> a de-identified manifest dataset
   data-summary  (exp=NAME | data=FRAGMENT) [key=value ...] [--json]   validate and count a dataset
   config        exp=NAME [key=value ...]            print the composed config
   bench         [--out PATH]                        speed benchmarks, written as JSON
@@ -109,6 +113,18 @@ def _predict(words: list[str]) -> int:
     return 1 if result.failed else 0
 
 
+def _export(words: list[str]) -> int:
+    from echolab.export.exporter import export_checkpoint
+
+    picked, rest = _split_words(words, ("ckpt", "format", "out"))
+    if rest:
+        raise EcholabError(f"`echolab export` does not take {rest}; it takes ckpt=, format=, out=")
+    export_checkpoint(
+        _require(picked, "ckpt", "export"), _require(picked, "format", "export"), picked.get("out") or None
+    )
+    return 0
+
+
 def _data_summary(words: list[str]) -> int:
     from echolab.config import load_experiment, load_fragment, to_plain
     from echolab.data.formats import read_dataset
@@ -119,7 +135,7 @@ def _data_summary(words: list[str]) -> int:
     if ("exp" in picked) == ("data" in picked):
         raise EcholabError(
             "`echolab data-summary` needs exactly one of exp=NAME or data=FRAGMENT "
-            "(ev9v, echonet_dynamic, manifest, camus)"
+            "(ev9v, echonet_dynamic, manifest, camus, dicom)"
         )
     cfg = (
         load_experiment(picked["exp"], overrides)
@@ -152,6 +168,12 @@ def _synth(words: list[str]) -> int:
     return command.run(parser.parse_args(words))
 
 
+def _prepare(words: list[str]) -> int:
+    from echolab.dicom.command import main as prepare_main
+
+    return prepare_main(words)
+
+
 def _bench(words: list[str]) -> int:
     from echolab.bench.run import main as bench_main
 
@@ -174,7 +196,9 @@ COMMANDS = {
     "train": _train,
     "evaluate": _evaluate,
     "predict": _predict,
+    "export": _export,
     "synth": _synth,
+    "prepare": _prepare,
     "data-summary": _data_summary,
     "config": _config,
     "bench": _bench,

@@ -21,6 +21,10 @@ class VideoReadError(EcholabError):
     """A video (file, frame folder or DICOM) is missing, empty or cannot be decoded."""
 
 
+class ExportError(EcholabError):
+    """A checkpoint cannot be exported in the format asked for, or an exported model cannot be used."""
+
+
 def check_choice(key: str, value, choices) -> None:
     """A ConfigError unless `value` is one of `choices`: the one wording of an unknown option, with the
     closest choice when a typo is likely (`data.sampler 'uncertainity' is unknown (closest: uncertainty)`)."""

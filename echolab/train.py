@@ -118,12 +118,11 @@ def train(
     trainer = _trainer(plain, run_dir, callbacks, resumed_at)
     try:
         trainer.fit(module, datamodule=datamodule, ckpt_path=None if resume is None else resume.checkpoint)
+        run_dir = Path(checkpoint.dirpath).parent  # rank 0's, on every process: Lightning broadcasts it
+        best = checkpoint.best_model_path or str(run_dir / RESUME_CHECKPOINT)  # no best: nothing validated
+        metrics = _final_passes(trainer, module, datamodule, best)
     except SIGTERMException:  # a SystemExit with status 0; a scheduler must see the run did not finish
         raise SystemExit(128 + signal.SIGTERM) from None
-    run_dir = Path(checkpoint.dirpath).parent  # rank 0's, on every process: Lightning broadcasts it at setup
-
-    best = checkpoint.best_model_path or str(run_dir / RESUME_CHECKPOINT)  # no best: nothing was validated
-    metrics = _final_passes(trainer, module, datamodule, best)
     metrics |= {
         "exp": plain["exp"],
         "profile": plain["profile"],

@@ -9,6 +9,19 @@ os.environ.setdefault("WANDB_SILENT", "true")
 os.environ.pop("WANDB_MODE", None)  # tests choose the W&B mode themselves (disabled or offline)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def dicom_pseudonym_key(tmp_path_factory):
+    """The key `echolab predict` names raw DICOM inputs with: a test key, never the user's own."""
+    path = tmp_path_factory.mktemp("dicom-key") / "dicom-pseudonym.key"
+    previous = os.environ.get("ECHOLAB_DICOM_KEY")
+    os.environ["ECHOLAB_DICOM_KEY"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("ECHOLAB_DICOM_KEY", None)
+    else:
+        os.environ["ECHOLAB_DICOM_KEY"] = previous
+
+
 @pytest.fixture(scope="session")
 def tiny_ev9v(tmp_path_factory):
     """EV9V layout, 5 videos per class (3 train / 1 val / 1 test), 64 px, 16-20 frames."""

@@ -120,10 +120,9 @@ def test_a_finished_run_needs_more_epochs(tmp_path, capsys):
 
 def test_make_train_resumes_with_the_runs_own_experiment_unless_exp_is_given():
     def shown(*words: str) -> str:
-        make = ["make", "-n", "-W", ".venv/.installed", "train", *words]
-        return subprocess.run(make, capture_output=True, text=True, check=True, cwd=REPO).stdout.splitlines()[
-            -1
-        ]
+        make = ["make", "-n", "--no-print-directory", "-W", ".venv/.installed", "train", *words]
+        printed = subprocess.run(make, capture_output=True, text=True, check=True, cwd=REPO).stdout
+        return next(line for line in printed.splitlines() if "echolab train" in line)
 
     assert shown("ARGS=resume=runs/a/b").split()[1:] == ["train", "resume=runs/a/b"]
     assert '"exp=stfm_synthetic" resume=runs/a/b' in shown("EXP=stfm_synthetic", "ARGS=resume=runs/a/b")

@@ -44,7 +44,25 @@ def _view_latency(work: Path, videos: int, clips: int) -> dict:
     return bench_view_latency()  # model inputs only: no videos or clips to draw
 
 
-BENCHMARKS = {"clip_loading": _clip_loading, "sliding_window": _sliding_window, "view_latency": _view_latency}
+def _export_latency(work: Path, videos: int, clips: int) -> dict:
+    from echolab.bench.export_latency import bench_export_latency
+
+    return bench_export_latency()  # model inputs only: no videos or clips to draw
+
+
+def _dicom_prepare(work: Path, videos: int, clips: int) -> dict:
+    from echolab.bench.dicom_prepare import bench_dicom_prepare
+
+    return bench_dicom_prepare(work, cines=videos)
+
+
+BENCHMARKS = {
+    "clip_loading": _clip_loading,
+    "sliding_window": _sliding_window,
+    "view_latency": _view_latency,
+    "export_latency": _export_latency,
+    "dicom_prepare": _dicom_prepare,
+}
 
 
 def main(words: list[str]) -> int:

@@ -47,6 +47,9 @@ class ClipTransform:
             )
         self.size = size
         self.train = train
+        # Kept readable: an exported model's sidecar states them (echolab/export/sidecar.py).
+        self.mean, self.std = tuple(float(m) for m in mean), tuple(float(s) for s in std)
+        self.eval_resize = round(size * eval_resize_ratio)
         if train:
             steps = [
                 A.RandomResizedCrop(size=(size, size), scale=tuple(scale), ratio=tuple(ratio)),
@@ -56,7 +59,10 @@ class ClipTransform:
             if hflip:
                 steps.append(A.HorizontalFlip(p=0.5))
         else:
-            steps = [A.SmallestMaxSize(max_size=round(size * eval_resize_ratio)), A.CenterCrop(size, size)]
+            steps = [
+                A.SmallestMaxSize(max_size=self.eval_resize, interpolation=cv2.INTER_LINEAR),
+                A.CenterCrop(size, size),
+            ]
         self._augment = A.Compose(steps, seed=0)  # reseeded for every training clip (__call__)
         # Folding mean/std into one multiply-add keeps normalisation a single pass over the clip.
         std = np.asarray(std, dtype=np.float32)

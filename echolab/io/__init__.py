@@ -2,7 +2,8 @@
 
 `open_video` / `read_video` / `probe_video` pick the backend from the path (each backend imported only
 when a source of its kind is read): video files of any codec (OpenCV, then decord), folders of frame
-images, and NIfTI sequences. DICOM files are named, with the command that converts them. Every backend
+images, NIfTI sequences, and DICOM ultrasound cines (by suffix, or by content for files without one),
+masked to their imaging sector as `echolab prepare dicom` masks them. Every backend
 returns RGB uint8 frames; the decode-once frame cache (`io.cache.FrameCache`) stores any of them
 memory-mapped, so every task, `data-summary` and `predict` read every format.
 """
@@ -20,6 +21,7 @@ from echolab.io.inputs import (
     NIFTI_SUFFIXES,
     VIDEO_EXTENSIONS,
     expand_video_inputs,
+    is_dicom,
     is_nifti,
     natural_key,
 )
@@ -33,6 +35,7 @@ __all__ = [
     "VideoInfo",
     "VideoStream",
     "expand_video_inputs",
+    "is_dicom",
     "is_nifti",
     "natural_key",
     "open_video",
@@ -60,6 +63,10 @@ def open_video(path: str | Path, *, max_frames: int | None = None) -> VideoStrea
         from echolab.io.nifti import open_nifti
 
         return open_nifti(path, max_frames)
+    if is_dicom(path):
+        from echolab.io.dicom import open_dicom
+
+        return open_dicom(path, max_frames)
     from echolab.io.video_files import open_video_file
 
     return open_video_file(path, max_frames)
@@ -76,6 +83,10 @@ def probe_video(path: str | Path) -> VideoInfo:
         from echolab.io.nifti import probe_nifti
 
         return probe_nifti(path)
+    if is_dicom(path):
+        from echolab.io.dicom import probe_dicom
+
+        return probe_dicom(path)
     from echolab.io.video_files import probe_video_file
 
     return probe_video_file(path)
@@ -83,8 +94,6 @@ def probe_video(path: str | Path) -> VideoInfo:
 
 def _existing_source(path: str | Path) -> Path:
     path = Path(path)
-    if path.suffix.lower() in DICOM_EXTENSIONS:
-        raise VideoReadError(f"{path}: DICOM: run `echolab prepare dicom` first")
     if not path.exists():
         raise VideoReadError(
             f"{path}: no such video file or frame folder; check the path and the dataset root"

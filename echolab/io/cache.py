@@ -34,7 +34,7 @@ from tqdm import tqdm
 from echolab.atomic import atomic_path, write_text_atomic
 from echolab.data.records import BadVideo
 from echolab.errors import ConfigError, VideoReadError
-from echolab.io import open_video
+from echolab.io import is_dicom, open_video
 from echolab.io.frame_folders import list_frame_images
 
 _MARKER = "echolab-frame-cache.json"
@@ -105,7 +105,8 @@ class FrameCache:
         """Where the entry for a video lives (whether or not it is built yet)."""
         source = Path(path).resolve()
         digest = hashlib.sha1(f"{source}|{self.size}".encode()).hexdigest()[:16]
-        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", source.stem)[:48]
+        # A DICOM file's name may be the patient's: its entry is named by the digest alone.
+        stem = "dicom" if is_dicom(source) else re.sub(r"[^A-Za-z0-9._-]+", "_", source.stem)[:48]
         return self.root / f"{stem}-{digest}"
 
     def __getstate__(self):
@@ -174,7 +175,7 @@ class FrameCache:
                 count, shape = count + 1, frame.shape
         meta = {
             "version": _VERSION,
-            "source": str(source),
+            "source": "(DICOM)" if is_dicom(source) else str(source),
             "size": self.size,
             "signature": signature,
             "shape": [count, *shape],

@@ -14,10 +14,34 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 DICOM_EXTENSIONS = (".dcm", ".dicom")
 
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
+_DICOM_PREAMBLE = 128  # bytes before the "DICM" magic of a DICOM Part 10 file
 
 
 def is_nifti(path: str | Path) -> bool:
     return str(path).lower().endswith(NIFTI_SUFFIXES)
+
+
+def is_dicom(path: str | Path) -> bool:
+    """A DICOM file: by its suffix, or, for a file whose suffix names no other format (PACS exports
+    often have none, or `.1`, `.IMA`), by its content: 'DICM' after the 128-byte preamble. Common
+    video and image files are never opened here."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in DICOM_EXTENSIONS:
+        return True
+    if suffix in VIDEO_EXTENSIONS + IMAGE_EXTENSIONS or is_nifti(path) or not path.is_file():
+        return False
+    return has_dicom_preamble(path)
+
+
+def has_dicom_preamble(path: str | Path) -> bool:
+    """'DICM' after a 128-byte preamble: a DICOM Part 10 file, whatever its name."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(_DICOM_PREAMBLE + 4)
+    except OSError:
+        return False
+    return head[_DICOM_PREAMBLE:] == b"DICM"
 
 
 def expand_video_inputs(spec: str | Path | list | tuple) -> list[Path]:
@@ -57,7 +81,7 @@ def _expand_one(item: str) -> list[Path]:
 def _is_video_input(path: Path) -> bool:
     if path.is_dir():
         return _holds_images(path)
-    return path.suffix.lower() in VIDEO_EXTENSIONS + DICOM_EXTENSIONS or is_nifti(path)
+    return path.suffix.lower() in VIDEO_EXTENSIONS or is_nifti(path) or is_dicom(path)
 
 
 def natural_key(text: str) -> list:

@@ -43,4 +43,8 @@ class SelfAttention(nn.Module):
         out = F.scaled_dot_product_attention(
             q, k, v, attn_mask=mask, dropout_p=self.dropout if self.training else 0.0
         )
-        return self.proj(out.transpose(1, 2).reshape(n, length, dim))
+        # An explicit copy, not reshape: torch.export records reshape as a view of the CPU attention kernel's
+        # layout, which the ONNX exporter's decomposed masked attention does not have (the temporal Swin's
+        # export failed). The same values.
+        merged = out.transpose(1, 2).clone(memory_format=torch.contiguous_format)
+        return self.proj(merged.view(n, length, dim))

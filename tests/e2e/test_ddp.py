@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from echolab.config import load_experiment
 from echolab.train import evaluate, train
@@ -41,7 +42,8 @@ def _train_on_two_processes(exp: str, words: list[str], runs: Path, launcher="li
     echolab = ["-m", "echolab", "train", f"exp={exp}", *words, *TWO_PROCESSES, f"run.root={runs}"]
     torchrun = [str(Path(sys.executable).parent / "torchrun"), "--standalone", "--nproc-per-node=2"]
     command = [sys.executable, *echolab] if launcher == "lightning" else [*torchrun, *echolab]
-    environment = os.environ | {"OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    # each process as many threads as this one: float sums split over other thread counts round apart
+    environment = os.environ | {"OMP_NUM_THREADS": str(torch.get_num_threads()), "PYTHONPATH": str(REPO)}
     done = subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     (run_dir,) = (runs / exp).iterdir()  # one folder, not one per process

@@ -47,7 +47,8 @@ def _interrupted(exp: str, words: list[str], tmp_path: Path, signum: int) -> tup
     """A real `echolab train` process, sent `signum` in the middle of epoch STOP_IN_EPOCH."""
     ready, runs = tmp_path / "ready", tmp_path / "interrupted"
     command = [sys.executable, "-m", "tests.e2e.interrupted_train", str(ready), str(STOP_IN_EPOCH)]
-    environment = os.environ | {"PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    # as many threads as the runs in this process: float sums split over other thread counts round apart
+    environment = os.environ | {"PYTHONPATH": str(REPO), "OMP_NUM_THREADS": str(torch.get_num_threads())}
     process = subprocess.Popen(
         [*command, f"exp={exp}", *words, f"run.root={runs}"],
         cwd=REPO,

@@ -145,9 +145,9 @@ def test_frames_of_different_sizes_are_refused(tmp_path):
         read_video(folder)
 
 
-def test_dicom_points_to_echolab_prepare(tmp_path):
+def test_a_dcm_file_that_is_not_dicom_is_named_with_its_reason(tmp_path):
     (tmp_path / "cine.dcm").write_bytes(b"DICM")
-    with pytest.raises(VideoReadError, match="cine.dcm: DICOM: run `echolab prepare dicom` first"):
+    with pytest.raises(VideoReadError, match=r"cine.dcm: DICOM: not a DICOM file .*prepare dicom"):
         read_video(tmp_path / "cine.dcm")
 
 

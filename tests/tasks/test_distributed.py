@@ -2,6 +2,9 @@
 tasks' validation and test numbers count every video once, and the uncertainty bank stays the same in
 every process; the run folder belongs to rank 0."""
 
+import pickle
+import warnings
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -21,21 +24,25 @@ from echolab.tasks.view.module import ViewClassificationTask
 SHARES = ((0, 2, 4), (1, 3, 0))
 
 
-def _in_two_processes(worker, tmp_path) -> dict:
-    """`worker(rank)` of each of two processes, by rank. Forked: they start with what this one imported."""
-    results = mp.Manager().dict()
-    rendezvous = str(tmp_path / "rendezvous")
-    mp.start_processes(_run, args=(worker, rendezvous, results), nprocs=2, join=True, start_method="fork")
-    return dict(results)
+@pytest.fixture(scope="module")
+def two_processes(tmp_path_factory) -> dict:
+    """What each of two DDP processes computed, by rank (`_worker`). Spawned once for every test below:
+    a spawned process imports echolab's tasks again, which takes seconds; a forked one could inherit a
+    lock another thread of this process holds (pytest-xdist runs threads) and wait on it forever."""
+    folder = tmp_path_factory.mktemp("ddp")
+    mp.spawn(_worker, args=(str(folder),), nprocs=2, join=True)
+    return {rank: pickle.loads((folder / f"rank{rank}.pkl").read_bytes()) for rank in (0, 1)}
 
 
-def _run(rank: int, worker, rendezvous: str, results) -> None:
+def _worker(rank: int, folder: str) -> None:
+    warnings.filterwarnings("ignore", message="You are trying to `self.log")  # no Trainer here to log to
     # A file rendezvous needs no free TCP port, which another test process could take first.
-    dist.init_process_group("gloo", init_method=f"file://{rendezvous}", rank=rank, world_size=2)
+    dist.init_process_group("gloo", init_method=f"file://{folder}/rendezvous", rank=rank, world_size=2)
     try:
-        results[rank] = worker(rank)
+        results = {"rows": _rows_worker(rank), "tasks": _task_worker(rank), "bank": _bank_worker(rank)}
     finally:
         dist.destroy_process_group()
+    Path(folder, f"rank{rank}.pkl").write_bytes(pickle.dumps(results))
 
 
 def _rows_worker(rank: int):
@@ -43,10 +50,9 @@ def _rows_worker(rank: int):
     return [(row["index"], row["video"]) for row in gather_rows(mine)]
 
 
-def test_rows_of_both_processes_are_gathered_once_each_in_index_order(tmp_path):
-    results = _in_two_processes(_rows_worker, tmp_path)
+def test_rows_of_both_processes_are_gathered_once_each_in_index_order(two_processes):
     expected = [(i, f"v{i}") for i in range(5)]
-    assert results[0] == expected and results[1] == expected
+    assert two_processes[0]["rows"] == two_processes[1]["rows"] == expected
 
 
 def test_without_ddp_rows_are_sorted_and_unchanged():
@@ -100,11 +106,12 @@ def _task_worker(rank: int):
 
 
 @pytest.mark.filterwarnings("ignore:You are trying to `self.log\\(\\)`")  # no Trainer here to log to
-def test_each_video_counts_once_in_the_tasks_numbers(tmp_path):
+def test_each_video_counts_once_in_the_tasks_numbers(two_processes):
     (view_val, view_test), keyframe = _view_reports(range(5)), _keyframe_report(range(5))
     assert keyframe["videos"] == 5 and keyframe["ed_true"] == 10
     assert sum(map(sum, view_test["confusion_matrix"])) == 5
-    for rank, (view, keyframe_two) in _in_two_processes(_task_worker, tmp_path).items():
+    for rank, result in two_processes.items():
+        view, keyframe_two = result["tasks"]
         assert view == (view_val, view_test), rank
         assert keyframe_two == keyframe, rank
 
@@ -119,13 +126,12 @@ def _bank_worker(rank: int):
     return [segments.tolist() for segments in sampler.bank]
 
 
-def test_every_process_applies_every_processs_bank_updates_in_rank_order(tmp_path):
-    results = _in_two_processes(_bank_worker, tmp_path)
+def test_every_process_applies_every_processs_bank_updates_in_rank_order(two_processes):
     alone = SegmentBankSampler([0, 1, 2], [40, 40, 40], seed=0, segment_frames=10)
     alone.update([0, 1], [5, 3], [0.25, 0.5])
     alone.update([1, 1], [15, 3], [0.5, 0.25])
     expected = [segments.tolist() for segments in alone.bank]
-    assert results[0] == results[1] == expected
+    assert two_processes[0]["bank"] == two_processes[1]["bank"] == expected
 
 
 def test_rank_zero_makes_the_run_folder_and_hands_it_to_the_processes_it_starts(tmp_path, monkeypatch):

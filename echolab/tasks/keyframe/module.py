@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 import torch
+from torch import nn
 
 from echolab.errors import ConfigError
 from echolab.models import create_model
@@ -43,15 +44,27 @@ class KeyframeTask(EcholabTask):
     preprocess: size, cache_size, clip (frames), sigma, labels (see keyframe_preprocess)
     peaks:      PeakSettings fields (min_distance_s, prominence, fallback_fps)
     tolerance_s: how far (seconds) a predicted keyframe may be from a true one and still match it
+    network:    a ready network to use instead of building `model` (an exported one, echolab/export/);
+                not a hyper-parameter
     """
 
     task_name = "keyframe"
 
-    def __init__(self, model: dict, optim: dict, preprocess: dict, peaks: dict, tolerance_s: float = 0.2):
+    def __init__(
+        self,
+        model: dict,
+        optim: dict,
+        preprocess: dict,
+        peaks: dict,
+        tolerance_s: float = 0.2,
+        network: nn.Module | None = None,
+    ):
         super().__init__()
-        self.save_hyperparameters()
+        self.save_hyperparameters(ignore=["network"])
         arguments = {k: v for k, v in model.items() if k != "name"}
-        self.model = create_model(model["name"], num_classes=KEYFRAME_OUTPUTS, task="keyframe", **arguments)
+        if network is None:
+            network = create_model(model["name"], num_classes=KEYFRAME_OUTPUTS, task="keyframe", **arguments)
+        self.model = network
         self.peak_settings = PeakSettings(**peaks)
         self.classes = list(KEYFRAME_CLASSES)
         self.val_report: dict = {}

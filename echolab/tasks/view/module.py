@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from echolab.data.clips import ClipSpec, SlidingWindows
 from echolab.distributed import rank_and_world
@@ -32,6 +33,8 @@ class ViewClassificationTask(EcholabTask):
     optim:      the experiment's `optim:` block
     preprocess: how clips were made (size, clip, eval_clips, cache_size, placement); used by `echolab predict`
     loss, fusion, prior_weight, kl_anneal_epochs, label_smoothing, calibration_bins: the `task:` block
+    network:    a ready network to use instead of building `model` (an exported one, echolab/export/);
+                not a hyper-parameter
     """
 
     task_name = "view"
@@ -48,13 +51,16 @@ class ViewClassificationTask(EcholabTask):
         prior_weight: float = 0.8,
         kl_anneal_epochs: int = 50,
         calibration_bins: int = 15,
+        network: nn.Module | None = None,
     ):
         super().__init__()
         check_loss(loss)
         check_fusion(fusion)
-        self.save_hyperparameters()
+        self.save_hyperparameters(ignore=["network"])
         arguments = {k: v for k, v in model.items() if k != "name"}
-        self.model = create_model(model["name"], num_classes=len(classes), task="view", **arguments)
+        if network is None:
+            network = create_model(model["name"], num_classes=len(classes), task="view", **arguments)
+        self.model = network
         self.classes = list(classes)
         self.val_report: dict = {}
         self.test_report: dict = {}
