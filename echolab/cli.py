@@ -1,5 +1,5 @@
 """`echolab <command>`: train, evaluate, predict, export, synth, prepare, data-summary, config, bench,
-compare.
+compare, report, probe, embed.
 
 Commands that take an experiment use `key=value` words, like the experiment YAMLs they override.
 """
@@ -29,7 +29,11 @@ USAGE = """echolab <command> ...
   config        exp=NAME [key=value ...]            print the composed config
   bench         [--out PATH]                        speed benchmarks, written as JSON
   sweep         NAME|FILE [--local --trials N] [key=value ...]   check a W&B sweep, or run it offline
-  compare       suite=NAME [--dry-run] [key=value ...]  train a suite under one budget, write a table
+  compare       suite=NAME [seeds=3] [reference=ENTRY] [--dry-run] [key=value ...]  train a suite, write a table
+  report        FOLDER                              Markdown table of a run or compare folder, for docs
+  probe         (ckpt=PATH|ckpt=random|features=pixels) exp=NAME [probe.target=view|ef_category|ef] [key=value ...]
+                                                    kNN and linear probes of frozen features (docs/probes.md)
+  embed         (ckpt=PATH|ckpt=random|features=pixels) exp=NAME out=FILE.npz   per-video embeddings
 
 overrides: key=value sets a key, +key=value adds one, ~key deletes one, group=option swaps a
 fragment (data=manifest, model=x3d), profile=smoke|cpu picks a profile.
@@ -186,6 +190,41 @@ def _compare(words: list[str]) -> int:
     return compare_main(words)
 
 
+def _probe_arm(words: list[str], command: str, extra: tuple[str, ...] = ()):
+    """The probe settings composed into exp=, the arm the words name, and the remaining overrides."""
+    from echolab.config import to_plain
+    from echolab.probe.arms import choose_arm
+    from echolab.probe.command import load_probe_experiment
+
+    picked, overrides = _split_words(words, ("exp", "ckpt", "features", *extra))
+    cfg = load_probe_experiment(_require(picked, "exp", command), overrides)
+    arm = choose_arm(picked.get("ckpt"), picked.get("features"), to_plain(cfg))
+    named = [f"{key}={picked[key]}" for key in ("ckpt", "features") if key in picked]
+    return cfg, arm, picked, [*overrides, *named]
+
+
+def _probe(words: list[str]) -> int:
+    from echolab.probe.command import probe
+
+    cfg, arm, _, overrides = _probe_arm(words, "probe")
+    probe(cfg, arm, overrides, started=STARTED)
+    return 0
+
+
+def _embed(words: list[str]) -> int:
+    from echolab.probe.command import embed
+
+    cfg, arm, picked, _ = _probe_arm(words, "embed", ("out",))
+    embed(cfg, arm, _require(picked, "out", "embed"))
+    return 0
+
+
+def _report(words: list[str]) -> int:
+    from echolab.report import main as report_main
+
+    return report_main(words)
+
+
 def _sweep(words: list[str]) -> int:
     from echolab.sweep.command import main as sweep_main
 
@@ -204,6 +243,9 @@ COMMANDS = {
     "bench": _bench,
     "sweep": _sweep,
     "compare": _compare,
+    "report": _report,
+    "probe": _probe,
+    "embed": _embed,
 }
 
 

@@ -330,11 +330,16 @@ def _is_group_swap(override: str) -> bool:
     )
 
 
-def load_experiment(exp: str, overrides: list[str] = ()) -> DictConfig:
-    """The resolved config of experiment `exp` (a name in experiments/ or a YAML path)."""
+def load_experiment(exp: str, overrides: list[str] = (), *, add: dict[str, str] | None = None) -> DictConfig:
+    """The resolved config of experiment `exp` (a name in experiments/ or a YAML path).
+
+    `add`: fragments a command brings (`echolab probe` adds `{"probe": "default"}`), composed after the
+    experiment's own unless the experiment lists that group itself."""
     path = named_yaml(exp, "", "experiment")
     body = _read_yaml(path)
     defaults = _parse_defaults(body.pop("defaults", []), path)
+    for group, option in (add or {}).items():
+        defaults.setdefault(group, [option])
     profile = body.pop("profile", None)
     cfg = compose(defaults, body, profile, list(overrides), name=path.stem)
     _check_resolvable(cfg, str(path))

@@ -63,3 +63,40 @@ def plot_per_class(per_class: dict[str, dict[str, float]], path: Path, title: st
         fig.savefig(temporary, dpi=120)
     plt.close(fig)
     return path
+
+
+def plot_curves(
+    curves: dict[str, tuple[list, list]], path: Path, title: str, ylabel: str, log: bool = False
+) -> Path:
+    """Lines named by `curves` (name -> (x, y)) on one set of axes; `log` for a log-scaled y axis."""
+    fig, ax = plt.subplots(figsize=(6.4, 4))
+    for name, (x, y) in curves.items():
+        ax.plot(x, y, marker="o" if len(x) < 20 else None, markersize=3, label=name)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_predicted_vs_true(truth, predicted, path: Path, title: str, unit: str) -> Path:
+    """One point per video, predicted against true, with the identity line."""
+    truth, predicted = np.asarray(truth, dtype=float), np.asarray(predicted, dtype=float)
+    low, high = float(min(truth.min(), predicted.min())), float(max(truth.max(), predicted.max()))
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.plot([low, high], [low, high], color="grey", lw=1, ls="--", label="identity")
+    ax.scatter(truth, predicted, s=14, alpha=0.7)
+    ax.set_xlabel(f"true {unit}")
+    ax.set_ylabel(f"predicted {unit}")
+    ax.set_title(title)
+    ax.legend(loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

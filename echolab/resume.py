@@ -21,7 +21,13 @@ from echolab.errors import ConfigError, EcholabError
 
 # Keys a resume may override: where things are read or written, and how long to go on. Every other
 # key is part of what the run computes.
-RESUMABLE_KEYS = ("trainer.max_epochs", "trainer.max_time", "data.cache_dir", "logger.wandb.mode")
+RESUMABLE_KEYS = (
+    "trainer.max_epochs",
+    "trainer.max_time",
+    "run.max_cpu_s",
+    "data.cache_dir",
+    "logger.wandb.mode",
+)
 RESUME_CHECKPOINT = Path("checkpoints") / "last.ckpt"
 
 

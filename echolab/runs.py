@@ -118,14 +118,24 @@ def write_metrics(run_dir: Path, metrics: dict) -> Path:
 
 
 def format_summary(
-    title: str, run_dir: Path, headline: dict[str, float | str | None], extra: dict[str, str] | None = None
+    title: str,
+    run_dir: Path,
+    headline: dict[str, float | str | None | tuple[float, list[float]]],
+    extra: dict[str, str] | None = None,
 ) -> str:
-    """The block printed at the end of every run: where things went and the numbers that matter."""
+    """The block printed at the end of every run: where things went and the numbers that matter (a
+    value with its 95 % interval as `0.986 [0.958, 1.000]`)."""
     lines = [f"── {title} " + "─" * max(0, 60 - len(title)), f"  run folder   {run_dir}"]
     for name, value in (extra or {}).items():
         lines.append(f"  {name:<12} {value}")
     for name, value in headline.items():
-        shown = f"{value:.4f}" if isinstance(value, float) else str(value)
-        lines.append(f"  {name:<12} {shown}")
+        lines.append(f"  {name:<12} {_shown(value)}")
     lines.append("─" * 64)
     return "\n".join(lines)
+
+
+def _shown(value) -> str:
+    if isinstance(value, tuple):
+        value, (low, high) = value
+        return f"{value:.3f} [{low:.3f}, {high:.3f}]"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)

@@ -11,6 +11,7 @@ import lightning as L
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig
 
+from echolab.callbacks.budget import fit_record
 from echolab.callbacks.interruption import ResumeHint
 from echolab.callbacks.standard import build_callbacks, evaluation_callbacks
 from echolab.callbacks.wandb_upload import WandbUpload
@@ -23,6 +24,7 @@ from echolab.loggers import build_loggers
 from echolab.quiet import silence_library_noise
 from echolab.resume import RESUME_CHECKPOINT, ResumePoint
 from echolab.runs import claim_run_dir, format_summary, write_config, write_metrics
+from echolab.stats.run_scores import bootstrap_resamples, record_test_scores
 from echolab.tasks.registry import task_entry
 
 
@@ -56,23 +58,31 @@ def _trainer(
     )
 
 
-def _final_passes(trainer: L.Trainer, module, datamodule, ckpt_path) -> dict:
-    """Validation and test metrics of one checkpoint, as metrics.json records them."""
+def _final_passes(trainer: L.Trainer, module, datamodule, ckpt_path, run_dir: Path, task: dict) -> dict:
+    """Validation and test metrics of one checkpoint, as metrics.json records them (test metrics with
+    bootstrap intervals; the per-video rows behind them go to video_scores.json)."""
     trainer.validate(module, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)
     validation = dict(module.val_report)
     trainer.test(module, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)
-    return {"val": validation, "test": module.test_report}
+    scored = {}
+    if trainer.is_global_zero:  # rank 0 writes the run folder: video_scores.json, then metrics.json
+        scored = record_test_scores(run_dir, task["name"], module.test_scores(), bootstrap_resamples(task))
+    return {"val": validation, "test": module.test_report | scored}
 
 
 def _headline(metrics: dict, keys: tuple[str, ...]) -> dict:
-    return {f"test/{k}": metrics["test"].get(k) for k in keys} | {
-        f"val/{k}": metrics["val"].get(k) for k in keys[:1]
-    }
+    """Test values with their intervals where they have one, then the first key on validation."""
+    intervals = metrics["test"].get("intervals", {})
+    return {
+        f"test/{k}": (metrics["test"].get(k), intervals[k]) if intervals.get(k) else metrics["test"].get(k)
+        for k in keys
+    } | {f"val/{k}": metrics["val"].get(k) for k in keys[:1]}
 
 
 def _prepare(cfg: DictConfig, stage: str):
     """Seed, then the experiment's task entry and its data module, ready to serve `stage`."""
     plain = to_plain(cfg)
+    bootstrap_resamples(plain["task"])  # a bad value fails now, not after training
     L.seed_everything(plain["seed"], workers=True, verbose=False)
     entry = task_entry(plain["task"]["name"])
     datamodule = entry.datamodule(plain["data"], seed=plain["seed"])
@@ -118,9 +128,10 @@ def train(
     trainer = _trainer(plain, run_dir, callbacks, resumed_at)
     try:
         trainer.fit(module, datamodule=datamodule, ckpt_path=None if resume is None else resume.checkpoint)
+        fitted = fit_record(trainer)  # before the final passes restore callback states from best.ckpt
         run_dir = Path(checkpoint.dirpath).parent  # rank 0's, on every process: Lightning broadcasts it
         best = checkpoint.best_model_path or str(run_dir / RESUME_CHECKPOINT)  # no best: nothing validated
-        metrics = _final_passes(trainer, module, datamodule, best)
+        metrics = _final_passes(trainer, module, datamodule, best, run_dir, plain["task"])
     except SIGTERMException:  # a SystemExit with status 0; a scheduler must see the run did not finish
         raise SystemExit(128 + signal.SIGTERM) from None
     metrics |= {
@@ -130,7 +141,7 @@ def train(
         "epochs": trainer.current_epoch,
         "data_source": datamodule.provenance,
         "seconds": round(time.time() - started, 1),
-    }
+    } | fitted
     extra = {"checkpoint": best, "epochs": str(trainer.current_epoch), "time": f"{metrics['seconds']:.0f} s"}
     if resume is not None:
         metrics["resumed_after_epochs"] = resume.epochs_done  # "seconds" then counts this command only
@@ -161,7 +172,7 @@ def evaluate(
     plain, entry, datamodule = _prepare(cfg, "test")
     module = entry.module.load_from_checkpoint(ckpt, map_location="cpu")
     plain["model"] = dict(module.hparams.model)
-    if list(module.classes) != list(datamodule.classes):
+    if getattr(module, "classes", None) is not None and list(module.classes) != list(datamodule.classes):
         raise ConfigError(
             f"{ckpt} was trained on classes {module.classes}, but the data has "
             f"{datamodule.classes}; set data.classes to the checkpoint's order"
@@ -171,7 +182,7 @@ def evaluate(
     if launched_as_rank_zero():
         write_config(run_dir, _recorded(plain, datamodule), [*overrides, f"ckpt={ckpt}"])
     trainer = _trainer(plain, run_dir, [*evaluation_callbacks(plain, run_dir), entry.report(run_dir)])
-    metrics = _final_passes(trainer, module, datamodule, None)
+    metrics = _final_passes(trainer, module, datamodule, None, run_dir, plain["task"])
     metrics |= {
         "exp": plain["exp"],
         "checkpoint": str(ckpt),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from echolab.runs import checkout_root, create_run_dir, newest_run, notebook_run
+from echolab.runs import checkout_root, create_run_dir, format_summary, newest_run, notebook_run
 
 
 def make_run(root, exp: str, task: str):
@@ -65,3 +65,11 @@ def test_a_notebooks_missing_run_names_every_place_tried(tmp_path, monkeypatch):
         notebook_run("runs/nope", "view")
     assert str(tmp_path / "shell" / "runs" / "nope") in str(err.value)
     assert str(tmp_path / "runs" / "nope") in str(err.value)
+
+
+def test_the_summary_prints_a_value_with_its_interval(tmp_path):
+    text = format_summary(
+        "trained x", tmp_path, {"test/acc": (0.98611, [0.95833, 1.0]), "val/acc": 0.9, "test/n": None}
+    )
+    assert "  test/acc     0.986 [0.958, 1.000]" in text.splitlines()
+    assert "  val/acc      0.900" in text.splitlines() and "  test/n       None" in text.splitlines()

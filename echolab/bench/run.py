@@ -56,12 +56,35 @@ def _dicom_prepare(work: Path, videos: int, clips: int) -> dict:
     return bench_dicom_prepare(work, cines=videos)
 
 
+def _pretrain(work: Path, videos: int, clips: int) -> dict:
+    from echolab.bench.pretrain import bench_pretrain
+
+    return bench_pretrain()  # random clips at each method's CPU sizes: no videos to draw
+
+
+def _lightning_overhead(work: Path, videos: int, clips: int) -> dict:
+    from echolab.bench.default_experiments import SMALLER, prepare
+    from echolab.bench.lightning_overhead import bench_lightning_overhead
+
+    return {exp: bench_lightning_overhead(*prepare(exp, work), work) for exp in SMALLER}
+
+
+def _data_wait(work: Path, videos: int, clips: int) -> dict:
+    from echolab.bench.data_wait import bench_data_wait
+    from echolab.bench.default_experiments import SMALLER, prepare
+
+    return {exp: bench_data_wait(*prepare(exp, work)) for exp in SMALLER}
+
+
 BENCHMARKS = {
     "clip_loading": _clip_loading,
     "sliding_window": _sliding_window,
     "view_latency": _view_latency,
     "export_latency": _export_latency,
     "dicom_prepare": _dicom_prepare,
+    "pretrain": _pretrain,
+    "lightning_overhead": _lightning_overhead,
+    "data_wait": _data_wait,
 }
 
 

@@ -1,6 +1,6 @@
 """The callbacks a run gets: those its experiment names under `callbacks:` (experiments/base/callbacks/,
-one builder each in BUILDERS), plus the learning-rate monitor, the model line and the per-batch
-seeding every run has."""
+one builder each in BUILDERS), plus the learning-rate monitor, the model line, the CPU clock (with
+run.max_cpu_s, the CPU budget), the per-batch seeding and the resume checkpoint every run has."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 from lightning.pytorch.callbacks import Callback, EarlyStopping, LearningRateMonitor, ModelCheckpoint
 
+from echolab.callbacks.budget import CpuBudget
 from echolab.callbacks.seeding import BatchSeeding
 from echolab.callbacks.sliding_window import SlidingWindowEvaluation
 from echolab.callbacks.uncertainty_sampling import UncertaintySampling
@@ -22,7 +23,8 @@ class ModelLine(Callback):
 
     def on_fit_start(self, trainer, module) -> None:
         if trainer.is_global_zero:
-            model = module.model
+            # A task without one `model` (pretraining: encoder, teachers, heads) is counted whole.
+            model = getattr(module, "model", module)
             total, trainable = count_parameters(model), count_parameters(model, trainable_only=True)
             print(
                 f"model {type(model).__name__}: {total / 1e6:.2f} M parameters ({trainable / 1e6:.2f} M trainable)"
@@ -39,23 +41,26 @@ def _checkpoint(settings: dict, cfg: dict, run_dir: Path) -> ModelCheckpoint:
     )
 
 
-def resume_checkpoint(run_dir: Path) -> ModelCheckpoint:
+class ResumeCheckpoint(ModelCheckpoint):
     """`checkpoints/last.ckpt`, the state at the end of every epoch: where `resume=` continues from.
 
     Lightning's own `save_last` copies a checkpoint only when the monitored one is saved (a new best),
     so it can lag many epochs behind. Written when each training epoch ends, after that epoch's
     validation, whether or not the epoch was validated; listed after the other callbacks (Lightning
     runs checkpoint callbacks last, in order), it holds their state as this epoch left it: best score,
-    patience.
+    patience. A class of its own, so its state in a checkpoint is told apart from that of an
+    experiment's checkpoint that monitors nothing either (pretraining's).
     """
-    return ModelCheckpoint(
-        dirpath=run_dir / "checkpoints",
-        filename="last",
-        monitor=None,
-        save_top_k=1,
-        save_on_train_epoch_end=True,
-        enable_version_counter=False,
-    )
+
+    def __init__(self, run_dir: Path):
+        super().__init__(
+            dirpath=run_dir / "checkpoints",
+            filename="last",
+            monitor=None,
+            save_top_k=1,
+            save_on_train_epoch_end=True,
+            enable_version_counter=False,
+        )
 
 
 def _early_stopping(settings: dict, cfg: dict, run_dir: Path) -> EarlyStopping:
@@ -71,12 +76,19 @@ def _sliding_window(settings: dict, cfg: dict, run_dir: Path) -> SlidingWindowEv
     return SlidingWindowEvaluation(stride=settings["stride"], every_n_epochs=settings["every_n_epochs"])
 
 
+def _knn_monitor(settings: dict, cfg: dict, run_dir: Path) -> Callback:
+    from echolab.callbacks.knn_monitor import KNNMonitor  # imports scikit-learn: only runs that list it pay
+
+    return KNNMonitor(**settings)
+
+
 # callbacks.<name> -> its builder(settings, cfg, run_dir); a null entry (callbacks.early_stopping=null) is off.
 BUILDERS: dict[str, Callable[[dict, dict, Path], Callback | None]] = {
     "checkpoint": _checkpoint,
     "early_stopping": _early_stopping,
     "uncertainty_sampling": _uncertainty_sampling,
     "sliding_window": _sliding_window,
+    "knn_monitor": _knn_monitor,
 }
 
 
@@ -90,8 +102,9 @@ def build_callbacks(cfg: dict, run_dir: Path) -> tuple[list[Callback], ModelChec
     always = [
         LearningRateMonitor(logging_interval="step"),
         ModelLine(),
+        CpuBudget(cfg.get("run", {}).get("max_cpu_s")),
         BatchSeeding(cfg["seed"]),
-        resume_checkpoint(run_dir),
+        ResumeCheckpoint(run_dir),
     ]
     return [*callbacks, *always], built["checkpoint"]
 

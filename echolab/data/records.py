@@ -40,6 +40,7 @@ class VideoRecord:
     fps: float | None = None
     ed: tuple[int, ...] = ()  # 0-based end-diastole frame indices
     es: tuple[int, ...] = ()  # 0-based end-systole frame indices
+    ef: float | None = None  # ejection fraction (%) where the dataset gives one (EchoNet's FileList.csv)
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,19 @@ def parse_fps(text: str, where: str) -> float | None:
     except ValueError:
         raise DatasetError(f"{where}: frame rate {text!r} is not a number") from None
     return fps if math.isfinite(fps) and fps > 0 else None
+
+
+def parse_ef(text: str, where: str) -> float | None:
+    """An ejection fraction cell (%): empty means unknown (None); anything but a number in 0..100 is wrong."""
+    if not text:
+        return None
+    try:
+        ef = float(text)
+    except ValueError:
+        raise DatasetError(f"{where}: EF {text!r} is not a number") from None
+    if not 0.0 <= ef <= 100.0:
+        raise DatasetError(f"{where}: EF {text} is not a percentage between 0 and 100")
+    return ef
 
 
 def read_csv_rows(

@@ -40,6 +40,11 @@ def export_checkpoint(ckpt: str | Path, format_name: str, out: str | Path | None
     if out.suffix != suffix:
         raise ExportError(f"out={out}: a {format_name} model file ends in {suffix}; pass out=NAME{suffix}")
     module = load_task(ckpt)
+    if not hasattr(module, "model"):  # a pretraining checkpoint: an encoder and its teachers, no predictor
+        raise ExportError(
+            f"{ckpt} is a {module.task_name} checkpoint, which holds no predicting model to export; "
+            "fine-tune a view or keyframe model from it and export that"
+        )
     task, network, hparams = module.task_name, module.model, dict(module.hparams)
     model_name = hparams["model"]["name"]
     parts = network_parts(task, network, hparams["preprocess"])

@@ -1,8 +1,9 @@
 """The one registry of models: names -> factories, so configs and checkpoints refer to models by name.
 
-A factory is a class or function that takes `num_classes` plus keyword arguments with plain
-defaults. Keeping every argument a plain value lets a LightningModule store them as
-hyper-parameters and rebuild the model from a checkpoint alone.
+A factory is a class or function that takes `num_classes` (a classifier; an encoder such as the
+pretraining video ViT takes none) plus keyword arguments with plain defaults. Keeping every argument
+a plain value lets a LightningModule store them as hyper-parameters and rebuild the model from a
+checkpoint alone.
 """
 
 import difflib
@@ -48,9 +49,12 @@ def list_models(task: str | None = None) -> list[str]:
     return sorted(name for name, entry in _REGISTRY.items() if task is None or entry.task == task)
 
 
-def create_model(name: str, *, num_classes: int, task: str | None = None, **kwargs: Any) -> nn.Module:
+def create_model(
+    name: str, *, num_classes: int | None = None, task: str | None = None, **kwargs: Any
+) -> nn.Module:
     """Build the model registered as `name` with `num_classes` outputs and the given arguments;
-    with `task`, refuse a model registered for another task (a keyframe model in a view experiment)."""
+    with `task`, refuse a model registered for another task (a keyframe model in a view experiment).
+    An encoder without a classifier (a pretraining encoder) takes no `num_classes`."""
     entry = _lookup(name)
     if task is not None and entry.task != task:
         raise ConfigError(
@@ -58,7 +62,10 @@ def create_model(name: str, *, num_classes: int, task: str | None = None, **kwar
             f"{task} models: {', '.join(list_models(task))}"
         )
     factory = entry.factory
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+    classifier = "num_classes" in inspect.signature(factory).parameters
+    if not classifier and num_classes is not None:
+        raise ConfigError(f"model '{name}' is an encoder without a classifier; it takes no num_classes")
+    if classifier and (isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1):
         raise ConfigError(f"model '{name}': num_classes must be a positive integer, got {num_classes!r}")
     arguments, accepts_any = _arguments(factory)
     unknown = sorted(set(kwargs) - set(arguments))
@@ -73,7 +80,7 @@ def create_model(name: str, *, num_classes: int, task: str | None = None, **kwar
         raise ConfigError(
             f"model '{name}' needs argument(s) {', '.join(missing)}; it accepts: {_describe(arguments)}"
         )
-    return factory(num_classes=num_classes, **kwargs)
+    return factory(**({"num_classes": num_classes} if classifier else {}), **kwargs)
 
 
 def model_info(name: str) -> dict[str, Any]:

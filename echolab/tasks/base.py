@@ -11,6 +11,9 @@ from echolab.distributed import gather_rows
 from echolab.errors import EcholabError
 from echolab.tasks.optim import configure_optimization, stretch_to_plan
 
+# Model arguments that say where starting weights come from, as a restore sets them.
+_RESTORED = {"pretrained": False, "init": None}
+
 
 class EcholabTask(L.LightningModule):
     """Subclasses set `task_name` (its entry in tasks/registry.py) and build themselves from an
@@ -31,6 +34,13 @@ class EcholabTask(L.LightningModule):
                 "lower optim.lr, set trainer.gradient_clip_val, or check the inputs for NaN"
             )
         return loss
+
+    def test_scores(self) -> dict | None:
+        """The last test pass, per video, as the task's `scores` function (tasks/registry.py) reads it:
+        {"settings": {its keyword arguments}, "videos": [one JSON-ready row per video, with its "video"
+        name]}. Bootstrap intervals (metrics.json) and compare's paired differences resample these rows.
+        None: the task has no per-video scores, and its metrics get no intervals."""
+        return None
 
     @staticmethod
     def gather(rows: list[dict]) -> list[dict]:
@@ -59,10 +69,11 @@ class EcholabTask(L.LightningModule):
 
     @classmethod
     def load_from_checkpoint(cls, checkpoint_path, map_location=None, **kwargs):
-        """Restores never download pretrained weights again: a model trained from ImageNet weights
-        keeps `pretrained: true` in its hyper-parameters, but the checkpoint already holds the trained
-        weights (fetching would fail offline and waste time online)."""
+        """Restores never fetch starting weights again: a model trained from ImageNet weights keeps
+        `pretrained: true`, one fine-tuned from a pretraining checkpoint `init: PATH`, in its
+        hyper-parameters, but the checkpoint already holds the trained weights (fetching would fail
+        offline and waste time online; the pretraining checkpoint may be gone)."""
         if "model" not in kwargs:
             saved = read_header(checkpoint_path)["hyper_parameters"]["model"]
-            kwargs["model"] = {**saved, "pretrained": False} if "pretrained" in saved else saved
+            kwargs["model"] = saved | {key: value for key, value in _RESTORED.items() if key in saved}
         return super().load_from_checkpoint(checkpoint_path, map_location=map_location, **kwargs)

@@ -18,10 +18,16 @@ from echolab.data.datamodule import VideoDataModule
 from echolab.errors import ConfigError
 from echolab.tasks.base import EcholabTask
 from echolab.tasks.keyframe import datamodule as keyframe_data
+from echolab.tasks.keyframe import metrics as keyframe_metrics
 from echolab.tasks.keyframe import module as keyframe_module
 from echolab.tasks.keyframe import predict as keyframe_predict
 from echolab.tasks.keyframe import report as keyframe_report
+from echolab.tasks.pretrain import datamodule as pretrain_data
+from echolab.tasks.pretrain import module as pretrain_module
+from echolab.tasks.pretrain import predict as pretrain_predict
+from echolab.tasks.pretrain import report as pretrain_report
 from echolab.tasks.view import datamodule as view_data
+from echolab.tasks.view import metrics as view_metrics
 from echolab.tasks.view import module as view_module
 from echolab.tasks.view import predict as view_predict
 from echolab.tasks.view import report as view_report
@@ -37,6 +43,10 @@ class Task:
     predict_loader: Callable[..., DataLoader]  # (paths, preprocess, cache, batch_size) -> unlabelled inputs
     write_predictions: Callable[..., None]  # (csv, paths, predict outputs, module): prints one line a video
     headline: tuple[str, ...]  # the metrics printed in the end-of-run summary
+    # (per-video rows, **settings) -> the headline test metrics, flat (`per_class.A4C.f1`); the module's
+    # test_scores() gives rows and settings; bootstrap intervals and compare's paired differences resample it.
+    # None: a task without per-video test metrics (pretraining: its probes are scored by `echolab probe`)
+    scores: Callable[..., dict[str, float | None]] | None = None
 
 
 TASKS: dict[str, Task] = {
@@ -49,6 +59,7 @@ TASKS: dict[str, Task] = {
         predict_loader=view_data.predict_loader,
         write_predictions=view_predict.write_predictions,
         headline=("acc", "macro_f1", "macro_precision", "macro_recall"),
+        scores=view_metrics.video_scores,
     ),
     "keyframe": Task(
         name="keyframe",
@@ -59,6 +70,19 @@ TASKS: dict[str, Task] = {
         predict_loader=keyframe_data.predict_loader,
         write_predictions=keyframe_predict.write_predictions,
         headline=("afd", "afd_ed", "afd_es", "detection_rate", "missed", "spurious"),
+        scores=keyframe_metrics.video_scores,
+    ),
+    # Pretraining has no labels to predict (`echolab embed` gives features); its report plots the loss
+    # terms and collapse monitors per epoch, and metrics.json holds the held-out terms and monitors.
+    "pretrain": Task(
+        name="pretrain",
+        datamodule=pretrain_data.PretrainDataModule,
+        module=pretrain_module.PretrainTask,
+        preprocess=pretrain_data.pretrain_preprocess,
+        report=pretrain_report.PretrainReportWriter,
+        predict_loader=pretrain_predict.no_predictions,
+        write_predictions=pretrain_predict.no_predictions,
+        headline=("loss", "prototypes_used", "feature_std"),
     ),
 }
 

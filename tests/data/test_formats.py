@@ -127,6 +127,23 @@ def test_echonet_index_with_keyframes(tmp_path):
     assert (by_name["0X2B"].es, by_name["0X2B"].ed) == ((1,), (8,))
     assert by_name["0X3C"].ed == by_name["0X3C"].es == ()
     assert first.label == 0 and first.fps == 50.0 and first.path == root / "Videos" / "0X1A.avi"
+    assert first.ef == 55.0  # FileList.csv's EF, the target of EF probes
+
+
+def test_echonet_ef_empty_is_unknown_and_a_wrong_one_names_the_row(tmp_path):
+    root = write_echonet(tmp_path / "echonet", ECHONET_VIDEOS)
+    lines = (root / "FileList.csv").read_text().splitlines()
+    lines[1] = lines[1].replace(",55.0,", ",,")
+    lines[2] = lines[2].replace(",55.0,", ",high,")
+    lines[3] = lines[3].replace(",55.0,", ",155,")
+    (root / "FileList.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(
+        DatasetError, match=r"(?s)line 3: EF 'high' is not a number.*line 4: EF 155 is not a percentage"
+    ):
+        read_dataset("echonet_dynamic", root)
+    with pytest.warns(UserWarning, match="2 video"):
+        index = read_dataset("echonet_dynamic", root, skip_bad=True)
+    assert [(video.name, video.ef) for video in index.videos] == [("0X1A", None)]
 
 
 def test_echonet_accepts_file_names_with_avi(tmp_path):

@@ -21,6 +21,7 @@ from echolab.data.synthetic import (
     write_ev9v,
     write_manifest_dataset,
 )
+from echolab.data.synthetic.marker import read_marker
 from echolab.data.synthetic.overlay import ECG_SECONDS
 from echolab.data.synthetic.quality import DEFECT_KINDS
 from echolab.data.synthetic.views import VIEWS
@@ -415,6 +416,46 @@ def test_echonet_chords_lie_on_the_drawn_lv_contour(echonet):
         assert np.allclose((discs[:, 2:] - discs[:, :2]) @ direction, 0, atol=1e-2), "discs are perpendicular"
 
 
+def test_ef_shows_only_as_contraction():
+    """The EF set by shortening_for_ef is the EF the tracing measures; the LV is the same at ED."""
+    from echolab.data.synthetic.discs import volume_ml
+    from echolab.data.synthetic.views import shortening_for_ef
+    from echolab.data.synthetic.writers import _traced_beat, _tracing
+
+    videos = {
+        ef: render_video(
+            "A4C", seed=0, index=2, size=112, frames=60, fps=50.0, shortening=shortening_for_ef(ef)
+        )
+        for ef in (25.0, 70.0)
+    }
+    for ef, video in videos.items():
+        es, ed = _traced_beat(video)
+        esv, edv = (volume_ml(_tracing(video, frame), video.cm_per_pixel) for frame in (es, ed))
+        assert 100 * (edv - esv) / edv == pytest.approx(ef, abs=0.5)
+    low, high = videos[25.0], videos[70.0]
+    assert low.ed == high.ed and low.heart_rate_bpm == high.heart_rate_bpm
+    ed = low.ed[0]
+    assert low.lv_area[ed] == pytest.approx(high.lv_area[ed], rel=0.01)  # the same heart at ED ...
+    assert low.lv_area.min() > 1.5 * high.lv_area.min()  # ... that empties much less
+
+
+def test_ef_range_spreads_the_ef_and_keeps_everything_else(tmp_path):
+    options = {"videos": 6, "fps": 25.0, "min_frames": 32, "max_frames": 40, "progress": False}
+    plain = write_echonet(tmp_path / "plain", **options)
+    wide = write_echonet(tmp_path / "wide", ef_range=(20, 75), **options)
+    _, plain_rows = _read_csv(plain / "FileList.csv")
+    _, wide_rows = _read_csv(wide / "FileList.csv")
+    keep = ("FileName", "NumberOfFrames", "Split")
+    assert [[r[k] for k in keep] for r in plain_rows] == [[r[k] for k in keep] for r in wide_rows]
+    efs = [float(r["EF"]) for r in wide_rows]
+    assert all(19.5 <= ef <= 75.5 for ef in efs) and efs != [float(r["EF"]) for r in plain_rows]
+    # datasets written before the option existed keep a valid marker: it is recorded only when set
+    assert "ef_range" not in read_marker(plain)["options"]
+    assert read_marker(wide)["options"]["ef_range"] == [20, 75]
+    with pytest.raises(ConfigError, match="--ef-range takes LOW HIGH"):
+        write_echonet(tmp_path / "bad", ef_range=(75, 20), **options)
+
+
 def test_manifest_dataset_lists_every_view_with_keyframes(tmp_path):
     root = write_manifest_dataset(
         tmp_path / "m", videos_per_class=1, size=48, min_frames=20, max_frames=24, progress=False
@@ -456,3 +497,5 @@ def test_synth_command_writes_and_summarises(tmp_path, capsys):
     assert str(out) in summary and "9 synthetic manifest videos" in summary and "train" in summary
     with pytest.raises(ConfigError, match="--size"):
         command.run(parser.parse_args(["echonet", "--out", str(tmp_path / "e"), "--size", "64"]))
+    with pytest.raises(ConfigError, match="--ef-range"):
+        command.run(parser.parse_args(["ev9v", "--out", str(tmp_path / "v"), "--ef-range", "20", "75"]))

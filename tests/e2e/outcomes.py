@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 # metrics.json keys that name where and how long, not what was learned
-CIRCUMSTANCES = ("checkpoint", "seconds")
+CIRCUMSTANCES = ("checkpoint", "seconds", "fit_cpu_seconds")
 
 
 def numbers(run_dir: Path) -> dict:

@@ -40,10 +40,10 @@ def test_model_fragment_runs_one_step(model, smoke_overrides):
 
 
 def test_every_experiment_and_model_fragment_is_exercised_somewhere():
-    from tests.e2e import test_keyframe_e2e
+    from tests.e2e import test_keyframe_e2e, test_pretrain_e2e
 
-    keyframe_experiments = set(list_experiments()) - set(VIEW_EXPERIMENTS)
-    assert keyframe_experiments <= set(test_keyframe_e2e.KEYFRAME_EXPERIMENTS)
+    others = set(list_experiments()) - set(VIEW_EXPERIMENTS)
+    assert others <= set(test_keyframe_e2e.KEYFRAME_EXPERIMENTS) | set(test_pretrain_e2e.PRETRAIN_EXPERIMENTS)
 
 
 def test_a_model_of_another_task_is_refused_by_name(smoke_overrides):

@@ -11,6 +11,7 @@ import pytest
 from echolab.cli import main
 from echolab.config import load_experiment
 from echolab.predict import predict
+from echolab.stats.run_scores import read_test_scores
 from echolab.train import evaluate, train
 from tests.fixture_writers import tiny_camus
 
@@ -21,6 +22,7 @@ KEYFRAME_EXPERIMENTS = [
     "resnet_lstm_echonet",
     "cnn3d_lstm_echonet",
     "resnet_vst_camus",
+    "vit_keyframe_synthetic",
 ]
 
 
@@ -69,6 +71,20 @@ def test_run_folder_holds_predictions_curves_and_plots(trained):
     assert sorted(p.name for p in (trained / "plots").glob("curves_*.png")) == sorted(
         f"curves_{row['video']}.png" for row in rows
     )
+
+
+def test_keyframe_test_metrics_have_intervals_from_the_saved_video_scores(trained):
+    test = json.loads((trained / "metrics.json").read_text())["test"]
+    rows, scores = read_test_scores(trained)
+    assert len(rows) == test["videos"] == test["bootstrap"]["videos"]
+    recomputed = scores(rows)
+    for name in ("afd_ed", "afd_es", "afd_ed_ms", "detection_rate", "missed", "spurious"):
+        if test[name] is None:  # NaN in memory, null in JSON: nothing was paired
+            assert recomputed[name] is None and test["intervals"][name] is None
+            continue
+        assert recomputed[name] == pytest.approx(test[name]), name
+        low, high = test["intervals"][name]
+        assert low <= high, name
 
 
 def test_evaluate_a_keyframe_checkpoint(trained, tiny_echonet, tmp_path):

@@ -48,9 +48,24 @@ def keyframe_run(tmp_path_factory):
     return train(load_experiment("keyframe_synthetic", overrides), overrides).run_dir
 
 
-def execute(name: str, run_dir: Path, monkeypatch) -> list[dict]:
-    """Run the notebook in a fresh kernel with ECHOLAB_RUN set; returns its code cells' outputs."""
-    monkeypatch.setenv("ECHOLAB_RUN", str(run_dir))
+@pytest.fixture(scope="module")
+def embeddings(tmp_path_factory):
+    """`echolab embed` of raw pixels on a tiny EchoNet-layout set with EFs on both sides of 50 %."""
+    from echolab.data.synthetic import write_echonet
+    from echolab.probe.arms import PixelArm
+    from echolab.probe.command import embed, load_probe_experiment
+
+    out = tmp_path_factory.mktemp("embed")
+    root = write_echonet(
+        out / "echonet", videos=12, seed=0, min_frames=61, max_frames=70, ef_range=(20, 75), progress=False
+    )
+    words = ["profile=smoke", f"data.root={root}", "data.synthetic=null", f"data.cache_dir={out / 'cache'}"]
+    return embed(load_probe_experiment("resnet_vst_echonet", words), PixelArm(), out / "pixels.npz")
+
+
+def execute(name: str, run_dir: Path, monkeypatch, variable: str = "ECHOLAB_RUN") -> list[dict]:
+    """Run the notebook in a fresh kernel with `variable` set to `run_dir`; returns its code cells' outputs."""
+    monkeypatch.setenv(variable, str(run_dir))
     notebook = jupytext.read(NOTEBOOKS / f"{name}.py")
     NotebookClient(
         notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
@@ -67,7 +82,11 @@ def _text(outputs: list[dict]) -> str:
 
 
 def test_every_notebook_is_covered_here():
-    assert sorted(p.stem for p in NOTEBOOKS.glob("*.py")) == ["keyframe_predictions", "view_predictions"]
+    assert sorted(p.stem for p in NOTEBOOKS.glob("*.py")) == [
+        "embeddings",
+        "keyframe_predictions",
+        "view_predictions",
+    ]
 
 
 def test_view_notebook_draws_its_figures(view_run, monkeypatch):
@@ -83,3 +102,10 @@ def test_keyframe_notebook_draws_its_figures(keyframe_run, monkeypatch):
     assert _images(outputs) == 2  # AFD distribution (histogram + per-video scatter), worst videos' curves
     text = _text(outputs)
     assert f"run {keyframe_run}" in text and "afd_ed" in text and "spurious" in text
+
+
+def test_embeddings_notebook_maps_the_videos(embeddings, monkeypatch):
+    outputs = execute("embeddings", embeddings, monkeypatch, "ECHOLAB_EMBEDDINGS")
+    assert _images(outputs) == 2  # by EF category, by EF
+    text = _text(outputs)
+    assert f"embeddings {embeddings}" in text and "12 videos, feature pixels (512 values each)" in text

@@ -10,8 +10,9 @@ import yaml
 
 from echolab.cli import main
 from echolab.config import load_experiment
-from echolab.errors import EcholabError
+from echolab.errors import ConfigError, EcholabError
 from echolab.predict import load_task
+from echolab.stats.run_scores import read_test_scores
 from echolab.tasks.view.module import ViewClassificationTask
 from echolab.train import evaluate, train
 
@@ -56,6 +57,44 @@ def test_run_folder_holds_every_output(trained):
     assert len(metrics["test"]["per_class"]) == 9
     assert sum(map(sum, metrics["test"]["confusion_matrix"])) == 9  # one test video per class
     assert metrics["epochs"] == 2
+    assert metrics["stopped_by"] == "max_epochs" and metrics["fit_cpu_seconds"] > 0
+
+
+def test_every_headline_test_metric_has_an_interval_from_the_saved_video_rows(trained, tiny_ev9v):
+    result, _ = trained
+    test = json.loads((result.run_dir / "metrics.json").read_text())["test"]
+    assert test["bootstrap"] | {"method": ""} == {
+        "method": "",
+        "level": 0.95,
+        "resamples": 1000,
+        "seed": 0,
+        "videos": 9,
+    }
+    rows, scores = read_test_scores(result.run_dir)
+    assert sorted(row["video"] for row in rows) == sorted((Path(tiny_ev9v) / "test.txt").read_text().split())
+    recomputed = scores(rows)  # the per-video rows give the recorded numbers back
+    intervals = test["intervals"]
+    for name in ("acc", "macro_f1", "macro_precision", "macro_recall", "ece"):
+        assert recomputed[name] == pytest.approx(test[name], abs=1e-6), name
+        low, high = intervals[name]
+        assert 0.0 <= low <= high <= 1.0, name
+    for name, values in test["per_class"].items():
+        assert recomputed[f"per_class.{name}.f1"] == pytest.approx(values["f1"], abs=1e-6)
+        assert len(intervals["per_class"][name]["f1"]) == 2
+    auroc = test["uncertainty_auroc"]  # None when every test video is right (or every one wrong)
+    assert recomputed["uncertainty_auroc"] == (None if auroc is None else pytest.approx(auroc))
+    assert "uncertainty_auroc" in intervals
+
+
+def test_task_bootstrap_0_turns_intervals_off_and_a_bad_value_fails_before_training(trained, tmp_path):
+    result, overrides = trained
+    cfg = load_experiment("view_synthetic", [*overrides, "task.bootstrap=0"])
+    again = evaluate(cfg, result.metrics["checkpoint"], overrides)
+    assert "intervals" not in again.metrics["test"] and (again.run_dir / "video_scores.json").is_file()
+    words = [*overrides, f"run.root={tmp_path}", "task.bootstrap=many"]
+    with pytest.raises(ConfigError, match=r"task.bootstrap must be a whole number .* got 'many'"):
+        train(load_experiment("view_synthetic", words), words)
+    assert not list(tmp_path.iterdir())  # refused before a run folder was made
 
 
 def test_predictions_csv_has_one_row_per_test_video(trained, tiny_ev9v):

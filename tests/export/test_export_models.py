@@ -27,6 +27,9 @@ SMALL = {
     "resnet_vst": {"dim": 16, "heads": 2, "window": 4},
     "resnet_lstm": {"hidden": 8},
     "cnn3d_lstm": {"channels": [4, 8], "hidden": 8},
+    # video ViTs take the clip's frames and size (VIEW_PREPROCESS, KEYFRAME_PREPROCESS)
+    "vit_video": {"frames": 4, "size": 32, "patch": 8, "dim": 16, "depth": 1, "heads": 2},
+    "vit_keyframe": {"frames": 8, "size": 32, "patch": 8, "dim": 16, "depth": 1, "heads": 2},
 }
 FAST = {"frame_cnn", "cnn3d_lstm"}  # the default TSM and ResNet+VST are exported in test_export_predict.py
 # What a format cannot do, and the reason its one-line error gives: pytorchvideo's Swish (in X3D) is a

@@ -12,6 +12,7 @@ SMALL = {
     "resnet_vst": {"backbone": "resnet10t", "dim": 16, "heads": 2, "window": 4},
     "resnet_lstm": {"backbone": "resnet10t", "hidden": 8},
     "cnn3d_lstm": {"channels": [4, 8], "hidden": 8},
+    "vit_keyframe": {"frames": 8, "size": 32, "patch": 8, "dim": 16, "depth": 1, "heads": 2},  # a window of 8
 }
 
 
@@ -20,8 +21,8 @@ def build(name: str) -> torch.nn.Module:
     return create_model(name, num_classes=2, **SMALL[name])
 
 
-def test_the_three_keyframe_models_are_registered_for_the_task():
-    assert list_models("keyframe") == ["cnn3d_lstm", "resnet_lstm", "resnet_vst"]
+def test_the_keyframe_models_are_registered_for_the_task():
+    assert list_models("keyframe") == ["cnn3d_lstm", "resnet_lstm", "resnet_vst", "vit_keyframe"]
     assert all(model_info(name)["task"] == "keyframe" for name in list_models("keyframe"))
     assert not set(list_models("keyframe")) & set(list_models("view"))
 
@@ -29,10 +30,10 @@ def test_the_three_keyframe_models_are_registered_for_the_task():
 @pytest.mark.parametrize("name", list_models("keyframe"))
 def test_model_gives_per_frame_logits_and_trains(name):
     model = build(name)
-    clip = torch.randn(2, 3, 6, 32, 32)
+    clip = torch.randn(2, 3, 8, 32, 32)
     logits = model(clip)
-    assert logits.shape == (2, 6, 2) and torch.isfinite(logits).all()
-    torch.nn.functional.mse_loss(logits.sigmoid(), torch.rand(2, 6, 2)).backward()
+    assert logits.shape == (2, 8, 2) and torch.isfinite(logits).all()
+    torch.nn.functional.mse_loss(logits.sigmoid(), torch.rand(2, 8, 2)).backward()
     first = next(p for p in model.parameters() if p.requires_grad)
     assert first.grad is not None and first.grad.abs().sum() > 0
 

@@ -23,10 +23,15 @@ FAST_BACKBONES = ["resnet10t", "resnet18", "mobilenetv3_large_100", "vit_tiny_pa
 HEAVY_BACKBONES = ["resnet50", "convnext_tiny", "densenet121", "efficientnetv2_s"]
 
 
+# Small sizes of models whose defaults are large and that take no backbone; a video ViT takes the clip's size.
+SMALL = {"vit_video": {"frames": 4, "size": 64, "patch": 16, "dim": 16, "depth": 1, "heads": 2}}
+
+
 def build(name: str, **arguments) -> nn.Module:
     """A seeded model, on the smallest timm backbone where the model takes one."""
     if "backbone" in model_info(name)["arguments"]:
         arguments.setdefault("backbone", "resnet10t")
+    arguments = SMALL.get(name, {}) | arguments
     torch.manual_seed(0)
     return create_model(name, num_classes=NUM_CLASSES, **arguments)
 

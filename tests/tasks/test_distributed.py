@@ -17,6 +17,7 @@ from echolab.callbacks.uncertainty_sampling import UncertaintySampling
 from echolab.data.samplers import SegmentBankSampler
 from echolab.distributed import gather_rows
 from echolab.runs import RUN_DIR_VARIABLE, claim_run_dir
+from echolab.tasks.keyframe.metrics import score_video
 from echolab.tasks.keyframe.module import KeyframeTask
 from echolab.tasks.view.module import ViewClassificationTask
 
@@ -84,13 +85,12 @@ def _view_reports(videos) -> tuple[dict, dict]:
 
 def _keyframe_rows(videos) -> list[dict]:
     truth = {"ed": [10, 40], "es": [25]}
+    predicted = {i: {"ed": [10 + i, 40], "es": [25 - i]} for i in videos}  # video i is i frames off
     return [
         {
             "index": i,
-            "fps": 50.0,
-            "true": truth,
-            "predicted": {"ed": [10 + i, 40], "es": [25 - i]},  # video i is i frames off
-            "judged": {"loss": 0.1 * i, "tolerance": 10.0, "frame_range": (0, 60)},
+            "score": score_video(truth, predicted[i], fps=50.0, tolerance=10.0, frame_range=(0, 60)),
+            "loss": 0.1 * i,
         }
         for i in videos
     ]

@@ -8,6 +8,7 @@ from echolab.data.records import (
     DatasetIndex,
     VideoRecord,
     layout_error,
+    parse_ef,
     parse_fps,
     parse_or_mark_bad,
     parse_split,
@@ -91,6 +92,7 @@ def _record(
         fps=parse_fps(row["FPS"], where),
         ed=ed,
         es=es,
+        ef=parse_ef(row["EF"], where),
     )
 
 

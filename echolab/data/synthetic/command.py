@@ -15,7 +15,7 @@ from echolab.errors import ConfigError
 WRITERS = {"ev9v": write_ev9v, "echonet": write_echonet, "manifest": write_manifest_dataset}
 # Options that only some formats take: echonet is one view at EchoNet's fixed 112 px.
 _PER_CLASS_ONLY = ("videos_per_class", "size")
-_ECHONET_ONLY = ("videos",)
+_ECHONET_ONLY = ("videos", "ef_range")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,6 +25,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--videos-per-class", type=int, help="ev9v, manifest: videos of each of the 9 views (default 30, 10)"
     )
     parser.add_argument("--videos", type=int, help="echonet: number of A4C videos (default 60)")
+    parser.add_argument(
+        "--ef-range",
+        type=float,
+        nargs=2,
+        metavar=("LOW", "HIGH"),
+        help="echonet: draw each video's EF (%%) uniformly from LOW..HIGH, e.g. 20 75 (default: the generator's spread)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="same seed, same bytes (default 0)")
     parser.add_argument(
         "--size", type=int, help="ev9v, manifest: frame width = height in pixels (default 128)"
@@ -43,7 +50,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    names = ("videos_per_class", "videos", "seed", "size", "min_frames", "max_frames", "fps", "workers")
+    names = (
+        "videos_per_class",
+        "videos",
+        "ef_range",
+        "seed",
+        "size",
+        "min_frames",
+        "max_frames",
+        "fps",
+        "workers",
+    )
     options = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     not_taken = _ECHONET_ONLY if args.format != "echonet" else _PER_CLASS_ONLY
     for name in not_taken:

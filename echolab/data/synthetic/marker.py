@@ -23,11 +23,18 @@ def _plain(value):
 
 def generator_options(writer, options: dict) -> dict:
     """`options` (any mapping, e.g. a writer's `locals()`) completed with `writer`'s defaults,
-    restricted to the writer's arguments that shape the data."""
+    restricted to the writer's arguments that shape the data. An optional feature left off (an
+    argument whose default is None, still None) is not recorded: adding one to a writer keeps the
+    markers of datasets it wrote before valid."""
     parameters = inspect.signature(writer).parameters
     filled = {name: p.default for name, p in parameters.items() if p.default is not inspect.Parameter.empty}
     filled |= {name: value for name, value in options.items() if name in parameters}
-    return {name: _plain(value) for name, value in sorted(filled.items()) if name not in _NOT_CONTENT}
+    off = {name for name, value in filled.items() if value is None and parameters[name].default is None}
+    return {
+        name: _plain(value)
+        for name, value in sorted(filled.items())
+        if name not in _NOT_CONTENT and name not in off
+    }
 
 
 def marker_content(writer_name: str, options: dict) -> dict:

@@ -7,6 +7,7 @@ annotations and an ECG are burned in outside the sector. ED/ES labels come from 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import cv2
@@ -65,12 +66,14 @@ def render_video(
     frames: int = 64,
     fps: float = 30.0,
     quality_defects: bool = True,
+    shortening: float | None = None,
 ) -> SyntheticVideo:
     """Render video number `index` of the dataset drawn with `seed`.
 
     Each (seed, index) has its own random streams, so a video never depends on how many others
     are made. Anatomy, speckle, defects and annotations draw from separate child streams:
-    switching `quality_defects` off changes nothing else.
+    switching `quality_defects` off changes nothing else. `shortening` (the LV's fractional narrowing
+    at ES, which sets the ejection fraction) replaces the drawn one and changes nothing else either.
     """
     if view not in VIEWS:
         raise ConfigError(f"unknown view {view!r}; synthetic views are {', '.join(VIEW_CLASSES)}")
@@ -83,7 +86,10 @@ def render_video(
     )
     cycle = sample_cycle(anatomy_rng, seconds=frames / fps, history_seconds=ECG_SECONDS)
     build, typical_depth_cm = VIEWS[view]
-    scene_at = build(anatomy_rng, Heart.sample(anatomy_rng))
+    heart = Heart.sample(anatomy_rng)
+    if shortening is not None:
+        heart = dataclasses.replace(heart, shortening=shortening)
+    scene_at = build(anatomy_rng, heart)
     sector = Sector(
         apex_x=(size - 1) / 2.0,
         apex_y=anatomy_rng.uniform(0.04, 0.06) * size,

@@ -79,20 +79,29 @@ def frame_filters(
     """
     filters: list[Callable[[np.ndarray], None] | None] = [None] * frame_count
     for segment in segments:
-        if segment.kind == "dropout":
-            centre = np.random.default_rng(segment.seed).uniform(-0.7, 0.7)
-            width = 0.25 + 0.35 * segment.severity
-            # A dark wedge (a rib's shadow) on top of weaker echoes overall.
-            shadow = 1.0 - 0.9 * np.exp(-0.5 * ((beam_angle - centre) / (0.5 * width)) ** 4)
-            degrade = _scale_by((shadow * (0.6 - 0.2 * segment.severity)).astype(np.float32))
-        elif segment.kind == "low_gain":
-            degrade = _scale_by(np.float32(0.5 - 0.25 * segment.severity))
-        elif segment.kind == "blur":
-            degrade = _blur_by((0.015 + 0.02 * segment.severity) * pixels_per_unit)
-        else:
-            continue
-        filters[segment.start : segment.stop] = [degrade] * (segment.stop - segment.start)
+        degrade = defect_filter(segment.kind, segment.severity, segment.seed, beam_angle, pixels_per_unit)
+        if degrade is not None:
+            filters[segment.start : segment.stop] = [degrade] * (segment.stop - segment.start)
     return filters
+
+
+def defect_filter(
+    kind: str, severity: float, seed: int, beam_angle: np.ndarray | None, pixels_per_unit: float | None
+) -> Callable[[np.ndarray], None] | None:
+    """The in-place degradation of a linear-intensity image by one defect (None for probe motion, which
+    moves the anatomy instead). Low gain needs neither the beam angles nor the scale; the probes'
+    robustness check (echolab/probe/perturb.py) applies it to decoded frames."""
+    if kind == "dropout":
+        centre = np.random.default_rng(seed).uniform(-0.7, 0.7)
+        width = 0.25 + 0.35 * severity
+        # A dark wedge (a rib's shadow) on top of weaker echoes overall.
+        shadow = 1.0 - 0.9 * np.exp(-0.5 * ((beam_angle - centre) / (0.5 * width)) ** 4)
+        return _scale_by((shadow * (0.6 - 0.2 * severity)).astype(np.float32))
+    if kind == "low_gain":
+        return _scale_by(np.float32(0.5 - 0.25 * severity))
+    if kind == "blur":
+        return _blur_by((0.015 + 0.02 * severity) * pixels_per_unit)
+    return None
 
 
 def _scale_by(factor):

@@ -26,7 +26,7 @@ from echolab.data.synthetic.discs import chords, volume_ml
 from echolab.data.synthetic.marker import generator_options, write_marker
 from echolab.data.synthetic.phantom import SyntheticVideo, render_video
 from echolab.data.synthetic.staging import staged_folder
-from echolab.data.synthetic.views import VIEW_CLASSES
+from echolab.data.synthetic.views import VIEW_CLASSES, shortening_for_ef
 from echolab.errors import ConfigError
 
 SPLITS = ("train", "val", "test")
@@ -107,13 +107,20 @@ def write_echonet(
     max_frames: int = 128,
     fps: float = 50.0,
     split=(0.6, 0.2, 0.2),
+    ef_range: tuple[float, float] | None = None,
     overwrite: bool = False,
     progress: bool = True,
     workers: int = 1,
 ) -> Path:
     """EchoNet-Dynamic: FileList.csv, VolumeTracings.csv (one traced beat: ES rows first, then
-    ED), Videos/*.avi at 112x112; plus manifest.csv with every ED and ES for multi-beat work."""
+    ED), Videos/*.avi at 112x112; plus manifest.csv with every ED and ES for multi-beat work.
+
+    `ef_range` (low, high), in %: each video's ejection fraction is drawn uniformly from it (the
+    EF a probe of "EF < 50 %" needs on both sides), seen only as how far the LV contracts. None keeps
+    the generator's own spread (median 57 %, about a quarter below 50 %)."""
     _check_counts(videos, "--videos", min_frames, max_frames, split)
+    if ef_range is not None and not (len(ef_range) == 2 and 0 < ef_range[0] <= ef_range[1] < 90):
+        raise ConfigError(f"--ef-range takes LOW HIGH with 0 < LOW <= HIGH < 90 (%), got {ef_range}")
     beat_frames = int(np.ceil(_LONGEST_BEAT_SECONDS * fps)) + 1
     if min_frames < beat_frames:
         raise ConfigError(
@@ -124,7 +131,7 @@ def write_echonet(
     with staged_folder(out, overwrite=overwrite) as root:
         write_marker(root, "echonet", options)
         (root / "Videos").mkdir()
-        plan = _Plan(root, seed, _ECHONET_SIZE, min_frames, max_frames, fps)
+        plan = _Plan(root, seed, _ECHONET_SIZE, min_frames, max_frames, fps, ef_range)
         written = _each_video(
             functools.partial(_echonet_video, plan), range(videos), workers, "echonet", progress
         )
@@ -192,10 +199,26 @@ class _Plan:
     min_frames: int
     max_frames: int
     fps: float
+    ef_range: tuple[float, float] | None = None
 
     def render(self, view: str, index: int) -> SyntheticVideo:
         frames = int(self.stream(index).integers(self.min_frames, self.max_frames + 1))
-        return render_video(view, seed=self.seed, index=index, size=self.size, frames=frames, fps=self.fps)
+        return render_video(
+            view,
+            seed=self.seed,
+            index=index,
+            size=self.size,
+            frames=frames,
+            fps=self.fps,
+            shortening=self.shortening(index),
+        )
+
+    def shortening(self, index: int) -> float | None:
+        """Video `index`'s LV shortening for an EF drawn from `ef_range` (its own stream), or None:
+        the renderer draws it."""
+        if self.ef_range is None:
+            return None
+        return shortening_for_ef(float(np.random.default_rng([self.seed, index, 3]).uniform(*self.ef_range)))
 
     def stream(self, index: int) -> np.random.Generator:
         """The writer's own per-video choices (length, then name), apart from the renderer's."""

@@ -11,11 +11,15 @@ is found once.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
+import numpy as np
 import torch
 from torchmetrics import Metric
 
 from echolab.tasks.keyframe.targets import EVENTS
+
+COUNTS = ("true", "predicted", "missed", "spurious")
 
 
 def match_keyframes(true: list[int], predicted: list[int], tolerance: float) -> list[tuple[int, int]]:
@@ -31,7 +35,7 @@ def match_keyframes(true: list[int], predicted: list[int], tolerance: float) -> 
 
 
 class KeyframeMetrics(Metric):
-    """Accumulates keyframe errors over videos; `compute()` gives a flat dict of floats."""
+    """Accumulates videos' `score_video` dicts; `compute()` gives `summarise` of them and the video count."""
 
     full_state_update = False
 
@@ -40,55 +44,100 @@ class KeyframeMetrics(Metric):
         for event in EVENTS:
             self.add_state(f"{event}_frames", default=[], dist_reduce_fx="cat")
             self.add_state(f"{event}_ms", default=[], dist_reduce_fx="cat")
-            for count in ("true", "predicted", "missed", "spurious"):
+            for count in COUNTS:
                 self.add_state(f"{event}_{count}", default=torch.tensor(0), dist_reduce_fx="sum")
         self.add_state("videos", default=torch.tensor(0), dist_reduce_fx="sum")
 
-    def update(
-        self,
-        true: dict[str, list[int]],
-        predicted: dict[str, list[int]],
-        *,
-        fps: float | None,
-        tolerance: float,
-        frame_range: tuple[int, int],
-    ) -> None:
-        """One video: keyframes per kind ({"ed": [...], "es": [...]}), judged inside `frame_range` (inclusive)."""
-        first, last = frame_range
+    def update(self, score: dict) -> None:
+        """One video's `score_video` dict."""
         self.videos += 1
         for event in EVENTS:
-            truth = [f for f in true[event] if first <= f <= last]
-            guess = [f for f in predicted[event] if first <= f <= last]
-            pairs = match_keyframes(truth, guess, tolerance)
-            errors = torch.tensor([abs(p - t) for t, p in pairs], dtype=torch.float64)
-            getattr(self, f"{event}_frames").append(errors)
-            if fps:
-                getattr(self, f"{event}_ms").append(errors * 1000.0 / fps)
-            setattr(self, f"{event}_true", getattr(self, f"{event}_true") + len(truth))
-            setattr(self, f"{event}_predicted", getattr(self, f"{event}_predicted") + len(guess))
-            setattr(self, f"{event}_missed", getattr(self, f"{event}_missed") + len(truth) - len(pairs))
-            setattr(self, f"{event}_spurious", getattr(self, f"{event}_spurious") + len(guess) - len(pairs))
+            for unit in ("frames", "ms"):
+                getattr(self, f"{event}_{unit}").append(
+                    torch.tensor(score[f"{event}_{unit}"], dtype=torch.float64)
+                )
+            for count in COUNTS:
+                name = f"{event}_{count}"
+                setattr(self, name, getattr(self, name) + score[name])
 
     def compute(self) -> dict[str, float]:
-        result: dict[str, float] = {"videos": float(self.videos)}
-        true = predicted = 0
-        for event in EVENTS:
-            for unit in ("frames", "ms"):
-                errors = _joined(getattr(self, f"{event}_{unit}"))
-                suffix = "" if unit == "frames" else "_ms"
-                result[f"afd_{event}{suffix}"] = float(errors.mean()) if len(errors) else math.nan
-                result[f"afd_{event}{suffix}_std"] = (
-                    float(errors.std(unbiased=False)) if len(errors) else math.nan
-                )
-            for count in ("true", "predicted", "missed", "spurious"):
-                result[f"{event}_{count}"] = float(getattr(self, f"{event}_{count}"))
-            true += result[f"{event}_true"]
-            predicted += result[f"{event}_predicted"]
-        result["missed"] = result["ed_missed"] + result["es_missed"]
-        result["spurious"] = result["ed_spurious"] + result["es_spurious"]
-        result["detection_rate"] = predicted / true if true else math.nan
-        result["afd"] = (result["afd_ed"] + result["afd_es"]) / 2 if true else math.nan
-        return result
+        pooled = {
+            f"{event}_{unit}": _joined(getattr(self, f"{event}_{unit}")).tolist()
+            for event in EVENTS
+            for unit in ("frames", "ms")
+        } | {
+            f"{event}_{count}": int(getattr(self, f"{event}_{count}")) for event in EVENTS for count in COUNTS
+        }
+        return {"videos": float(self.videos)} | summarise([pooled])
+
+
+def score_video(
+    true: dict[str, list[int]],
+    predicted: dict[str, list[int]],
+    *,
+    fps: float | None,
+    tolerance: float,
+    frame_range: tuple[int, int],
+) -> dict:
+    """One video's keyframes per kind ({"ed": [...], "es": [...]}), judged inside `frame_range`
+    (inclusive): per kind, the paired errors in frames and (with a known fps) in ms, and the true,
+    predicted, missed and spurious counts. A plain dict of lists and ints (JSON-ready)."""
+    first, last = frame_range
+    score = {}
+    for event in EVENTS:
+        truth = [f for f in true[event] if first <= f <= last]
+        guess = [f for f in predicted[event] if first <= f <= last]
+        pairs = match_keyframes(truth, guess, tolerance)
+        errors = [float(abs(p - t)) for t, p in pairs]
+        score |= {
+            f"{event}_frames": errors,
+            f"{event}_ms": [e * 1000.0 / fps for e in errors] if fps else [],
+            f"{event}_true": len(truth),
+            f"{event}_predicted": len(guess),
+            f"{event}_missed": len(truth) - len(pairs),
+            f"{event}_spurious": len(guess) - len(pairs),
+        }
+    return score
+
+
+def summarise(scores: Sequence[dict]) -> dict[str, float]:
+    """The keyframe metrics of a set of videos from their `score_video` dicts (errors pooled over every
+    pair of every video; counts summed). NaN where nothing was paired or nothing was true."""
+    result: dict[str, float] = {}
+    true = predicted = 0
+    for event in EVENTS:
+        for unit, suffix in (("frames", ""), ("ms", "_ms")):
+            errors = np.array([e for score in scores for e in score[f"{event}_{unit}"]], dtype=np.float64)
+            result[f"afd_{event}{suffix}"] = float(errors.mean()) if len(errors) else math.nan
+            result[f"afd_{event}{suffix}_std"] = float(errors.std()) if len(errors) else math.nan
+        for count in COUNTS:
+            result[f"{event}_{count}"] = float(sum(score[f"{event}_{count}"] for score in scores))
+        true += result[f"{event}_true"]
+        predicted += result[f"{event}_predicted"]
+    result["missed"] = result["ed_missed"] + result["es_missed"]
+    result["spurious"] = result["ed_spurious"] + result["es_spurious"]
+    result["detection_rate"] = predicted / true if true else math.nan
+    result["afd"] = (result["afd_ed"] + result["afd_es"]) / 2 if true else math.nan
+    return result
+
+
+def video_scores(rows: Sequence[dict]) -> dict[str, float | None]:
+    """The headline test metrics of the videos in `rows` (each holding its `score_video` entries):
+    what bootstrap intervals and compare's paired differences recompute on resampled videos."""
+    values = summarise(rows)
+    return {
+        name: None if math.isnan(values[name]) else values[name]
+        for name in (
+            "afd",
+            "afd_ed",
+            "afd_es",
+            "afd_ed_ms",
+            "afd_es_ms",
+            "detection_rate",
+            "missed",
+            "spurious",
+        )
+    }
 
 
 def _joined(values) -> torch.Tensor:

@@ -24,7 +24,7 @@ from echolab.models import create_model
 from echolab.models.keyframe.base import KEYFRAME_OUTPUTS
 from echolab.tasks.base import EcholabTask
 from echolab.tasks.keyframe.datamodule import clip_frames, keyframe_preprocess
-from echolab.tasks.keyframe.metrics import KeyframeMetrics
+from echolab.tasks.keyframe.metrics import KeyframeMetrics, score_video
 from echolab.tasks.keyframe.peaks import PeakSettings, pick_peaks
 from echolab.tasks.keyframe.sliding_window import sliding_window_curves
 from echolab.tasks.keyframe.targets import KEYFRAME_CLASSES
@@ -124,14 +124,14 @@ class KeyframeTask(EcholabTask):
         }
 
     def _judge(self, batch: dict, name: str) -> tuple[torch.Tensor, dict]:
-        """The video's curves, and its row: true and predicted keyframes and, when labelled, its loss and
-        what KeyframeMetrics needs to score it (`judged`)."""
+        """The video's curves, and its row: true and predicted keyframes and, when labelled, its score
+        (score_video) and loss."""
         curves = self.video_curves(batch)
         fps = _fps(batch["fps"])
         predicted = self.keyframes(curves, fps, name)
         record = self.trainer.datamodule.records(self._split)[int(batch["index"])]
         true = {"ed": sorted(record.ed), "es": sorted(record.es)}
-        row = {"index": int(batch["index"]), "fps": fps, "true": true, "predicted": predicted, "judged": None}
+        row = {"index": int(batch["index"]), "fps": fps, "true": true, "predicted": predicted, "score": None}
         mask = batch["mask"]
         if mask.any():
             frames = torch.nonzero(mask).flatten()
@@ -141,8 +141,8 @@ class KeyframeTask(EcholabTask):
             low, high = int(frames[0]), int(frames[-1])
             if len(frames) < len(mask):
                 low, high = low - math.floor(tolerance), high + math.floor(tolerance)
-            loss = float(masked_mse(curves, batch["target"], mask))
-            row["judged"] = {"loss": loss, "tolerance": tolerance, "frame_range": (low, high)}
+            row["score"] = score_video(true, predicted, fps=fps, tolerance=tolerance, frame_range=(low, high))
+            row["loss"] = float(masked_mse(curves, batch["target"], mask))
         return curves, row
 
     @property
@@ -178,25 +178,24 @@ class KeyframeTask(EcholabTask):
         self.test_rows = self.gather(self.test_rows)
         self.test_report = self._finish(self.test_rows, "test")
 
+    def test_scores(self) -> dict:
+        return {
+            "settings": {},
+            "videos": [{"video": row["video"]} | row["score"] for row in self.test_rows if row["score"]],
+        }
+
     def _finish(self, rows: list[dict], split: str) -> dict:
         """The split's metrics and loss from the rows of every process, each video once (DDP repeats a
         few videos so every process gets as many): every process holds what one process computes, and
         the monitored val/loss picks the same best.ckpt on all of them."""
-        judged = [row for row in rows if row["judged"]]
+        judged = [row for row in rows if row["score"]]
         metrics = KeyframeMetrics(sync_on_compute=False)
         for row in judged:
-            settings = row["judged"]
-            metrics.update(
-                row["true"],
-                row["predicted"],
-                fps=row["fps"],
-                tolerance=settings["tolerance"],
-                frame_range=settings["frame_range"],
-            )
+            metrics.update(row["score"])
         values = metrics.compute()
         shown = {k: v for k, v in values.items() if math.isfinite(v)}
         if judged:  # the mean over videos, as Lightning averaged the per-video losses it was logged as
-            shown["loss"] = sum(row["judged"]["loss"] for row in judged) / len(judged)
+            shown["loss"] = sum(row["loss"] for row in judged) / len(judged)
         self.log_dict({f"{split}/{k}": v for k, v in shown.items()}, prog_bar=False)
         return values
 

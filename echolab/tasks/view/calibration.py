@@ -1,7 +1,9 @@
 """How trustworthy a classifier's probabilities and uncertainties are, per video.
 
-ece:               expected calibration error. Videos are binned by confidence (top probability) into
-                   equal-width bins; ECE = Σ_bins (n_bin / n) · |accuracy_bin − mean confidence_bin|.
+ece:               expected calibration error (torchmetrics' `multiclass_calibration_error`, L1). Videos
+                   are binned by confidence (top probability) into equal-width bins [b/n, (b+1)/n), with a
+                   confidence of exactly 1 in a bin of its own; ECE = Σ_bins (n_bin / n) · |accuracy_bin −
+                   mean confidence_bin|.
 uncertainty_auroc: AUROC of the uncertainty as a score for "this prediction is wrong" (1: every wrong
                    prediction is more uncertain than every right one; 0.5: no better than chance).
                    None when every prediction is right, or every one wrong: there is nothing to rank.
@@ -10,7 +12,7 @@ uncertainty_auroc: AUROC of the uncertainty as a score for "this prediction is w
 from __future__ import annotations
 
 import torch
-from torchmetrics.functional.classification import binary_auroc
+from torchmetrics.functional.classification import binary_auroc, multiclass_calibration_error
 
 from echolab.errors import ConfigError
 
@@ -19,15 +21,11 @@ def expected_calibration_error(probs: torch.Tensor, labels: torch.Tensor, bins: 
     """ECE of (N, K) probabilities against (N,) labels with `bins` equal-width confidence bins."""
     if bins < 1:
         raise ConfigError(f"task.calibration_bins must be >= 1, got {bins}")
-    confidence, predicted = probs.float().max(-1)
-    correct = (predicted == labels).float()
-    # Bin b holds confidences in (b/bins, (b+1)/bins]; a confidence of exactly 0 joins the first bin.
-    which = (confidence * bins).ceil().long().clamp(1, bins) - 1
-    error = torch.zeros(())
-    for b in which.unique():
-        members = which == b
-        error += members.float().mean() * (correct[members].mean() - confidence[members].mean()).abs()
-    return float(error)
+    return float(
+        multiclass_calibration_error(
+            probs.float(), labels, num_classes=probs.shape[-1], n_bins=bins, norm="l1", validate_args=False
+        )
+    )
 
 
 def error_detection_auroc(uncertainty: torch.Tensor, correct: torch.Tensor) -> float | None:
@@ -35,7 +33,7 @@ def error_detection_auroc(uncertainty: torch.Tensor, correct: torch.Tensor) -> f
     wrong = (~correct.bool()).long()
     if wrong.min() == wrong.max():
         return None
-    return float(binary_auroc(uncertainty.float(), wrong))
+    return float(binary_auroc(uncertainty.float(), wrong, validate_args=False))
 
 
 def uncertainty_report(

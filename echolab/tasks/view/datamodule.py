@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from torch.utils.data import DataLoader
 
 from echolab.data.clips import ClipSpec
@@ -18,7 +19,7 @@ from echolab.data.samplers import (
     training_items,
 )
 from echolab.data.transforms import ClipTransform
-from echolab.errors import DatasetError, check_choice
+from echolab.errors import ConfigError, DatasetError, check_choice
 from echolab.io.cache import FrameCache
 from echolab.tasks.view.datasets import TrainClips, VideoClips, eval_clip_sampler, train_clip_sampler
 
@@ -65,6 +66,8 @@ class ViewSettings(DataSettings):
     extra_copies: dict
     uncertainty: dict
     eval_batch_size: int
+    labels_per_class: int | None
+    labels_seed: int
 
 
 class ViewDataModule(VideoDataModule):
@@ -76,6 +79,11 @@ class ViewDataModule(VideoDataModule):
         self.spec = ClipSpec(**self.settings.clip)
         self.train_sampler = None  # built with the training loader; the uncertainty callback updates it
         self._restored_bank: dict | None = None  # a resumed run's segment bank, until its sampler is built
+        if self.settings.labels_per_class is not None and self.settings.labels_per_class < 1:
+            raise ConfigError(
+                f"data.labels_per_class must be a positive number of videos (or null for all), "
+                f"got {self.settings.labels_per_class}"
+            )
 
     def check(self, index: DatasetIndex) -> None:
         unlabelled = [v.name for v in index.videos if v.label is None]
@@ -85,6 +93,30 @@ class ViewDataModule(VideoDataModule):
                 f"{len(unlabelled)} have none (first: {unlabelled[0]}). Fill the label column "
                 "or remove those rows"
             )
+
+    def select(self, split: str, videos: list[VideoRecord], index: DatasetIndex) -> list[VideoRecord]:
+        """With data.labels_per_class=N, training keeps N videos of each class (label efficiency): a
+        seeded draw (data.labels_seed) among that class's videos, whatever order the dataset lists them in."""
+        count = self.settings.labels_per_class
+        if split != "train" or count is None:
+            return videos
+        short = {
+            index.classes[label]: n
+            for label in range(len(index.classes))
+            if (n := sum(v.label == label for v in videos)) < count
+        }
+        if short:
+            listed = ", ".join(f"{name} has {n}" for name, n in short.items())
+            raise DatasetError(
+                f"{index.root}: data.labels_per_class={count} needs {count} training videos of every class; "
+                f"{listed}. Lower data.labels_per_class"
+            )
+        kept = set()
+        for label in range(len(index.classes)):
+            names = sorted(v.name for v in videos if v.label == label)
+            rng = np.random.default_rng([self.settings.labels_seed, label])
+            kept.update(names[i] for i in rng.choice(len(names), size=count, replace=False))
+        return [video for video in videos if video.name in kept]
 
     def train_dataloader(self) -> DataLoader:
         records = self.records("train")

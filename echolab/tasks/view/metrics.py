@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from torchmetrics import MetricCollection
 from torchmetrics.classification import (
@@ -11,6 +13,14 @@ from torchmetrics.classification import (
     MulticlassPrecision,
     MulticlassRecall,
 )
+from torchmetrics.functional.classification import (
+    multiclass_accuracy,
+    multiclass_f1_score,
+    multiclass_precision,
+    multiclass_recall,
+)
+
+from echolab.tasks.view.calibration import uncertainty_report
 
 
 def summary_metrics(num_classes: int, **options) -> MetricCollection:
@@ -56,3 +66,28 @@ def report(summary: dict[str, torch.Tensor], detail: dict[str, torch.Tensor], cl
     }
     out["confusion_matrix"] = detail["confusion"].int().tolist()
     return out
+
+
+def video_scores(
+    rows: Sequence[dict], classes: list[str], calibration_bins: int = 15
+) -> dict[str, float | None]:
+    """The headline test metrics of the videos in `rows` (each {"label", "probs", "uncertainty"}), by the
+    same torchmetrics functions as the epoch metrics above: accuracy, macro precision/recall/F1, each
+    class's F1 (`per_class.<class>.f1`), ECE and uncertainty AUROC. Bootstrap intervals and compare's
+    paired differences recompute them on resampled videos (echolab/stats/)."""
+    probs = torch.tensor([row["probs"] for row in rows], dtype=torch.float32)
+    labels = torch.tensor([row["label"] for row in rows])
+    uncertainty = torch.tensor([row["uncertainty"] for row in rows], dtype=torch.float32)
+    k = len(classes)
+    f1 = multiclass_f1_score(probs, labels, k, average=None, validate_args=False)
+    scores = {
+        "acc": multiclass_accuracy(probs, labels, k, average="micro", validate_args=False),
+        "macro_f1": multiclass_f1_score(probs, labels, k, average="macro", validate_args=False),
+        "macro_precision": multiclass_precision(probs, labels, k, average="macro", validate_args=False),
+        "macro_recall": multiclass_recall(probs, labels, k, average="macro", validate_args=False),
+    } | {f"per_class.{name}.f1": f1[i] for i, name in enumerate(classes)}
+    calibration = uncertainty_report(probs, uncertainty, labels, calibration_bins)
+    return {name: float(value) for name, value in scores.items()} | {
+        "ece": calibration["ece"],
+        "uncertainty_auroc": calibration["uncertainty_auroc"],
+    }

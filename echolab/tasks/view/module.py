@@ -153,6 +153,16 @@ class ViewClassificationTask(EcholabTask):
         self.log_dict({f"test/{k}": v for k, v in summary.items()})
         self.test_report = report(summary, detail, self.classes) | self._uncertainty_report(self.test_rows)
 
+    def test_scores(self) -> dict:
+        records = self.trainer.datamodule.records("test")
+        return {
+            "settings": {"classes": self.classes, "calibration_bins": self.hparams.calibration_bins},
+            "videos": [
+                {"video": records[row["index"]].name} | {k: row[k] for k in ("label", "probs", "uncertainty")}
+                for row in self.test_rows
+            ],
+        }
+
     @torch.no_grad()
     def dense_report(self, records: list, cache, stride: int, chunk: int = 32) -> dict[str, float]:
         """Accuracy and macro-F1 with every window of each video fused (a clip starting every `stride`

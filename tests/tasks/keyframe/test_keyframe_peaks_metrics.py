@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from echolab.errors import ConfigError
-from echolab.tasks.keyframe.metrics import KeyframeMetrics, match_keyframes
+from echolab.tasks.keyframe.metrics import KeyframeMetrics, match_keyframes, score_video
 from echolab.tasks.keyframe.peaks import PeakSettings, distance_frames, pick_peaks
 from echolab.tasks.keyframe.targets import Beat, event_curves
 
@@ -83,14 +83,18 @@ def test_matching_is_one_to_one_nearest_first_within_tolerance():
 def test_metrics_afd_in_frames_and_ms_detection_missed_spurious():
     metric = KeyframeMetrics()
     metric.update(
-        {"ed": [10, 50], "es": [30]},
-        {"ed": [12, 51], "es": [30, 70]},
-        fps=50.0,
-        tolerance=5,
-        frame_range=(0, 99),
+        score_video(
+            {"ed": [10, 50], "es": [30]},
+            {"ed": [12, 51], "es": [30, 70]},
+            fps=50.0,
+            tolerance=5,
+            frame_range=(0, 99),
+        )
     )
     metric.update(
-        {"ed": [20], "es": [40]}, {"ed": [], "es": [43]}, fps=None, tolerance=5, frame_range=(0, 60)
+        score_video(
+            {"ed": [20], "es": [40]}, {"ed": [], "es": [43]}, fps=None, tolerance=5, frame_range=(0, 60)
+        )
     )
     values = metric.compute()
     assert values["afd_ed"] == pytest.approx(1.5) and values["afd_ed_std"] == pytest.approx(0.5)
@@ -105,7 +109,13 @@ def test_metrics_afd_in_frames_and_ms_detection_missed_spurious():
 def test_metrics_count_only_keyframes_inside_the_judged_range():
     metric = KeyframeMetrics()
     metric.update(
-        {"ed": [40], "es": [25]}, {"ed": [5, 41], "es": [24, 90]}, fps=50, tolerance=3, frame_range=(22, 43)
+        score_video(
+            {"ed": [40], "es": [25]},
+            {"ed": [5, 41], "es": [24, 90]},
+            fps=50,
+            tolerance=3,
+            frame_range=(22, 43),
+        )
     )
     values = metric.compute()
     assert (values["spurious"], values["missed"], values["detection_rate"]) == (0, 0, 1.0)

@@ -46,3 +46,12 @@ def test_report_holds_every_entry():
     assert set(out) == {"ece", "uncertainty_auroc", "mean_uncertainty", "mean_uncertainty_wrong"}
     assert out["uncertainty_auroc"] == pytest.approx(1.0)
     assert out["mean_uncertainty_wrong"] == pytest.approx(0.7)
+
+
+def test_ece_is_torchmetrics_with_a_bin_of_its_own_for_confidence_one():
+    # A confident wrong video (confidence exactly 1) and a right one at 0.94 share the top bin
+    # (14/15, 1] of a hand-written ECE (|0.5 - 0.97| = 0.47); torchmetrics bins [b/n, (b+1)/n)
+    # and gives a confidence of 1 its own bin: 0.5 * |0 - 1| + 0.5 * |1 - 0.94| = 0.53.
+    probs = torch.tensor([[1.0, 0.0], [0.94, 0.06]])
+    labels = torch.tensor([1, 0])
+    assert expected_calibration_error(probs, labels, bins=15) == pytest.approx(0.53)

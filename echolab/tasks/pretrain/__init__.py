@@ -1,0 +1,1 @@
+"""Self-supervised pretraining (DISCOVR, VideoMAE, V-JEPA) of a video ViT."""
