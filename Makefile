@@ -17,7 +17,7 @@ UV     := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 .PHONY: install train evaluate predict synth prepare-dicom data-summary test test-all bench compare sweep sweep-local agent lint help
 
 help:
-	@echo "make install | train [EXP= ARGS=] | evaluate CKPT= [EXP=] | predict CKPT= VIDEO= | synth FORMAT="
+	@echo "make install | train [EXP= ARGS=] [ARGS=resume=RUN_DIR] | evaluate CKPT= [EXP=] | predict CKPT= VIDEO= | synth FORMAT="
 	@echo "     prepare-dicom IN= OUT= [ARGS=] | data-summary EXP= | test | test-all | bench | compare [SUITE= ARGS=] | lint"
 	@echo "     sweep SWEEP= | agent ID= | sweep-local SWEEP= TRIALS= [ARGS=]"
 
@@ -28,8 +28,9 @@ $(STAMP): pyproject.toml uv.lock
 	$(UV) sync --frozen --extra dev
 	@touch $(STAMP)
 
+# ARGS="resume=runs/<exp>/<run>" continues that run with its own experiment unless EXP= is given too.
 train: install
-	$(BIN)/echolab train "exp=$(EXP)" $(ARGS)
+	$(BIN)/echolab train $(if $(and $(findstring resume=,$(ARGS)),$(filter-out command line,$(origin EXP))),,"exp=$(EXP)") $(ARGS)
 
 # Without EXP= on the command line, evaluate uses the experiment stored in the checkpoint.
 evaluate: install

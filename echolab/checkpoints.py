@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
 from lightning.pytorch.callbacks import Callback
 
+from echolab.atomic import atomic_path
 from echolab.errors import EcholabError
 
 TASK_KEY = "echolab_task"  # written by every task's on_save_checkpoint
@@ -67,3 +69,20 @@ class StoreExperiment(Callback):
 
     def on_save_checkpoint(self, trainer, module, checkpoint: dict) -> None:
         checkpoint[EXPERIMENT_KEY] = self.config
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Checkpoints written beside their final name and renamed onto it (echolab/atomic.py).
+
+    Lightning's own writer stages a checkpoint in the system's temporary folder and moves it over,
+    which is a copy, not a rename, when that folder is on another disk: a kill or a full disk during
+    the copy leaves a truncated last.ckpt that `resume=` would pick. Here a failed write leaves the
+    previous checkpoint whole.
+    """
+
+    def save_checkpoint(self, checkpoint: dict, path, storage_options=None) -> None:
+        if storage_options is not None:
+            raise TypeError(f"{type(self).__name__} takes no storage_options")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as temporary:
+            torch.save(checkpoint, temporary)

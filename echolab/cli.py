@@ -18,6 +18,7 @@ STARTED = time.time()  # the command's own clock: the end-of-run summary reports
 USAGE = """echolab <command> ...
 
   train         exp=NAME [key=value ...]            train an experiment (experiments/NAME.yaml)
+                [exp=NAME] resume=RUN_DIR [trainer.max_epochs=N]   continue a stopped run in its folder
   evaluate      ckpt=PATH [exp=NAME] [key=value ...] judge a checkpoint on val and test (exp: the stored one)
   predict       ckpt=PATH video=PATH [out=CSV]      predict videos (file, frame folder, folder, glob, [a,b]);
                                                     ckpt: a checkpoint or an exported model (.onnx, .pt, .json)
@@ -73,10 +74,15 @@ def _require(picked: dict, name: str, command: str) -> str:
 
 def _train(words: list[str]) -> int:
     from echolab.config import load_experiment
+    from echolab.resume import resume_point
     from echolab.train import train
 
-    picked, overrides = _split_words(words, ("exp",))
-    train(load_experiment(picked.get("exp", "view_synthetic"), overrides), overrides, started=STARTED)
+    picked, overrides = _split_words(words, ("exp", "resume"))
+    if picked.get("resume"):
+        cfg, point = resume_point(picked["resume"], overrides, picked.get("exp"))
+    else:
+        cfg, point = load_experiment(picked.get("exp", "view_synthetic"), overrides), None
+    train(cfg, overrides, started=STARTED, resume=point)
     return 0
 
 

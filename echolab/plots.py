@@ -10,6 +10,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from echolab.atomic import atomic_path  # noqa: E402
+
 
 def plot_confusion_matrix(matrix: list[list[int]], classes: list[str], path: Path, title: str) -> Path:
     """Row-normalised colours (recall per true class) with the raw counts written in each cell."""
@@ -37,7 +39,8 @@ def plot_confusion_matrix(matrix: list[list[int]], classes: list[str], path: Pat
     fig.colorbar(image, ax=ax, fraction=0.046, label="fraction of true class")
     ax.set_title(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    with atomic_path(path) as temporary:
+        fig.savefig(temporary, dpi=120)
     plt.close(fig)
     return path
 
@@ -56,7 +59,8 @@ def plot_per_class(per_class: dict[str, dict[str, float]], path: Path, title: st
     ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    with atomic_path(path) as temporary:
+        fig.savefig(temporary, dpi=120)
     plt.close(fig)
     return path
 

@@ -31,3 +31,12 @@ def silence_library_noise() -> None:
         logging.getLogger(name).addFilter(_DropAdverts())
     # Lightning's own pytree helper calls a torch API that torch deprecated; nothing to change on our side.
     warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)` is deprecated")
+    # A resumed run (echolab/resume.py) writes into its own folder again, as it should: loggers.RunCSVLogger
+    # keeps the rows logged up to its checkpoint (Lightning's warning that they will be deleted is wrong
+    # there), and its checkpoints are meant to be replaced. A new run's folder is always new and empty.
+    warnings.filterwarnings("ignore", message=r"Experiment logs directory .* exists and is not empty")
+    warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
+    # Under DDP the tasks compute every validation and test metric from per-video rows gathered from all
+    # processes, each video once (distributed.gather_rows): the videos DistributedSampler repeats do
+    # not count twice, which is what Lightning's advice to evaluate on one device is about.
+    warnings.filterwarnings("ignore", message=r"Using `DistributedSampler` with the dataloaders")

@@ -11,6 +11,13 @@ from pathlib import Path
 
 import yaml
 
+from echolab.atomic import write_text_atomic
+from echolab.distributed import launched_as_rank_zero
+
+# The run folder, as the run's first process made it, for the processes Lightning's DDP launcher starts
+# (they run the same command again and would otherwise each make a folder of their own).
+RUN_DIR_VARIABLE = "ECHOLAB_RUN_DIR"
+
 
 def create_run_dir(root: str | Path, exp: str, subdirs: tuple[str, ...] = ("checkpoints", "plots")) -> Path:
     """A fresh folder for one run; `exist_ok=False` so two runs can never share one."""
@@ -20,6 +27,19 @@ def create_run_dir(root: str | Path, exp: str, subdirs: tuple[str, ...] = ("chec
     for sub in subdirs:
         (run_dir / sub).mkdir()
     return run_dir
+
+
+def claim_run_dir(root: str | Path, exp: str, existing: Path | None = None) -> Path:
+    """This process's run folder: the first process of a run makes it (or takes `existing`, a resumed
+    run's) and hands its path down in $ECHOLAB_RUN_DIR; a process Lightning's launcher started reads
+    it. Processes that torchrun or SLURM started beside the first cannot know it yet: they get the
+    experiment's folder, write nothing into it, and learn the run folder once the processes connect
+    (train.py reads it back from the checkpoint callback, which Lightning broadcasts from rank 0)."""
+    if launched_as_rank_zero():
+        run_dir = existing or create_run_dir(root, exp)
+        os.environ[RUN_DIR_VARIABLE] = str(run_dir)
+        return run_dir
+    return Path(os.environ.get(RUN_DIR_VARIABLE) or Path(root) / exp)
 
 
 def checkout_root(start: Path | None = None) -> Path:
@@ -79,8 +99,8 @@ def notebook_run(run_dir: str, task: str) -> Path:
 
 
 def write_config(run_dir: Path, config: dict, overrides: list[str]) -> None:
-    (run_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    (run_dir / "overrides.txt").write_text("".join(f"{o}\n" for o in overrides))
+    write_text_atomic(run_dir / "config.yaml", yaml.safe_dump(config, sort_keys=False))
+    write_text_atomic(run_dir / "overrides.txt", "".join(f"{o}\n" for o in overrides))
 
 
 def _json_safe(value):
@@ -94,9 +114,7 @@ def _json_safe(value):
 
 
 def write_metrics(run_dir: Path, metrics: dict) -> Path:
-    path = run_dir / "metrics.json"
-    path.write_text(json.dumps(_json_safe(metrics), indent=2) + "\n")
-    return path
+    return write_text_atomic(run_dir / "metrics.json", json.dumps(_json_safe(metrics), indent=2) + "\n")
 
 
 def format_summary(

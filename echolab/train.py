@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import lightning as L
+from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig
 
 from echolab.callbacks.budget import fit_record
+from echolab.callbacks.interruption import ResumeHint
 from echolab.callbacks.standard import build_callbacks, evaluation_callbacks
 from echolab.callbacks.wandb_upload import WandbUpload
-from echolab.checkpoints import StoreExperiment, check_against_experiment, read_header
+from echolab.checkpoints import AtomicCheckpointIO, StoreExperiment, check_against_experiment, read_header
 from echolab.config import to_plain
 from echolab.data.sources import describe_provenance
+from echolab.distributed import launched_as_rank_zero
 from echolab.errors import ConfigError
 from echolab.loggers import build_loggers
 from echolab.quiet import silence_library_noise
-from echolab.runs import create_run_dir, format_summary, write_config, write_metrics
+from echolab.resume import RESUME_CHECKPOINT, ResumePoint
+from echolab.runs import claim_run_dir, format_summary, write_config, write_metrics
 from echolab.stats.run_scores import bootstrap_resamples, record_test_scores
 from echolab.tasks.registry import task_entry
 
@@ -39,14 +44,17 @@ def _trainer_arguments(trainer: dict) -> dict:
     return {"enable_model_summary": False} | arguments  # callbacks/standard.py's ModelLine instead
 
 
-def _trainer(cfg: dict, run_dir: Path, callbacks: list) -> L.Trainer:
+def _trainer(
+    cfg: dict, run_dir: Path, callbacks: list, resumed_at: tuple[int, int] | None = None
+) -> L.Trainer:
     silence_library_noise()
     return L.Trainer(
         **_trainer_arguments(cfg["trainer"]),
-        logger=build_loggers(cfg, run_dir),
+        logger=build_loggers(cfg, run_dir, resumed_at),
         callbacks=[*callbacks, WandbUpload(run_dir)],  # last: uploads what the report callback wrote
         default_root_dir=run_dir,
         enable_progress_bar=True,
+        plugins=[AtomicCheckpointIO()],
     )
 
 
@@ -56,7 +64,9 @@ def _final_passes(trainer: L.Trainer, module, datamodule, ckpt_path, run_dir: Pa
     trainer.validate(module, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)
     validation = dict(module.val_report)
     trainer.test(module, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)
-    scored = record_test_scores(run_dir, task["name"], module.test_scores(), bootstrap_resamples(task))
+    scored = {}
+    if trainer.is_global_zero:  # rank 0 writes the run folder: video_scores.json, then metrics.json
+        scored = record_test_scores(run_dir, task["name"], module.test_scores(), bootstrap_resamples(task))
     return {"val": validation, "test": module.test_report | scored}
 
 
@@ -75,7 +85,7 @@ def _prepare(cfg: DictConfig, stage: str):
     bootstrap_resamples(plain["task"])  # a bad value fails now, not after training
     L.seed_everything(plain["seed"], workers=True, verbose=False)
     entry = task_entry(plain["task"]["name"])
-    datamodule = entry.datamodule(plain["data"])
+    datamodule = entry.datamodule(plain["data"], seed=plain["seed"])
     datamodule.prepare_data()
     datamodule.setup(stage)
     return plain, entry, datamodule
@@ -90,24 +100,40 @@ def _data_line(datamodule) -> dict[str, str]:
     return {"data": f"{datamodule.index.root}: {describe_provenance(datamodule.provenance)}"}
 
 
-def train(cfg: DictConfig, overrides: list[str] = (), *, started: float | None = None) -> RunResult:
+def train(
+    cfg: DictConfig,
+    overrides: list[str] = (),
+    *,
+    started: float | None = None,
+    resume: ResumePoint | None = None,
+) -> RunResult:
     """Fit the experiment, then judge its best checkpoint on validation and test; write the run folder.
 
     `started`: when the command began (the CLI's clock), so the summary's time is the command's.
+    `resume`: continue that run in its own folder from its checkpoint (echolab/resume.py), instead of
+    starting a new one.
     """
     started = time.time() if started is None else started
     plain, entry, datamodule = _prepare(cfg, "fit")
     module = entry.module.from_config(plain, datamodule)
 
-    run_dir = create_run_dir(plain["run"]["root"], plain["exp"])
-    write_config(run_dir, _recorded(plain, datamodule), list(overrides))
+    run_dir = claim_run_dir(plain["run"]["root"], plain["exp"], None if resume is None else resume.run_dir)
+    resumed_at = None if resume is None else (resume.epochs_done, resume.global_step)
+    if launched_as_rank_zero():
+        write_config(
+            run_dir, _recorded(plain, datamodule), list(overrides) if resume is None else resume.overrides
+        )
     callbacks, checkpoint = build_callbacks(plain, run_dir)
-    trainer = _trainer(plain, run_dir, callbacks + [StoreExperiment(plain), entry.report(run_dir)])
-    trainer.fit(module, datamodule=datamodule)
-    fitted = fit_record(trainer)  # before the final passes restore callback states from best.ckpt
-
-    best = checkpoint.best_model_path or checkpoint.last_model_path
-    metrics = _final_passes(trainer, module, datamodule, best, run_dir, plain["task"])
+    callbacks += [StoreExperiment(plain), ResumeHint(plain["exp"], run_dir), entry.report(run_dir)]
+    trainer = _trainer(plain, run_dir, callbacks, resumed_at)
+    try:
+        trainer.fit(module, datamodule=datamodule, ckpt_path=None if resume is None else resume.checkpoint)
+        fitted = fit_record(trainer)  # before the final passes restore callback states from best.ckpt
+        run_dir = Path(checkpoint.dirpath).parent  # rank 0's, on every process: Lightning broadcasts it
+        best = checkpoint.best_model_path or str(run_dir / RESUME_CHECKPOINT)  # no best: nothing validated
+        metrics = _final_passes(trainer, module, datamodule, best, run_dir, plain["task"])
+    except SIGTERMException:  # a SystemExit with status 0; a scheduler must see the run did not finish
+        raise SystemExit(128 + signal.SIGTERM) from None
     metrics |= {
         "exp": plain["exp"],
         "profile": plain["profile"],
@@ -116,16 +142,20 @@ def train(cfg: DictConfig, overrides: list[str] = (), *, started: float | None =
         "data_source": datamodule.provenance,
         "seconds": round(time.time() - started, 1),
     } | fitted
-    write_metrics(run_dir, metrics)
     extra = {"checkpoint": best, "epochs": str(trainer.current_epoch), "time": f"{metrics['seconds']:.0f} s"}
-    print(
-        format_summary(
-            f"trained {plain['exp']}",
-            run_dir,
-            _headline(metrics, entry.headline),
-            _data_line(datamodule) | extra,
+    if resume is not None:
+        metrics["resumed_after_epochs"] = resume.epochs_done  # "seconds" then counts this command only
+        extra["resumed"] = f"after epoch {resume.epochs_done} ({resume.checkpoint.name})"
+    if trainer.is_global_zero:
+        write_metrics(run_dir, metrics)
+        print(
+            format_summary(
+                f"trained {plain['exp']}",
+                run_dir,
+                _headline(metrics, entry.headline),
+                _data_line(datamodule) | extra,
+            )
         )
-    )
     return RunResult(run_dir, metrics)
 
 
@@ -148,8 +178,9 @@ def evaluate(
             f"{datamodule.classes}; set data.classes to the checkpoint's order"
         )
 
-    run_dir = create_run_dir(plain["run"]["root"], plain["exp"])
-    write_config(run_dir, _recorded(plain, datamodule), [*overrides, f"ckpt={ckpt}"])
+    run_dir = claim_run_dir(plain["run"]["root"], plain["exp"])
+    if launched_as_rank_zero():
+        write_config(run_dir, _recorded(plain, datamodule), [*overrides, f"ckpt={ckpt}"])
     trainer = _trainer(plain, run_dir, [*evaluation_callbacks(plain, run_dir), entry.report(run_dir)])
     metrics = _final_passes(trainer, module, datamodule, None, run_dir, plain["task"])
     metrics |= {
@@ -158,7 +189,10 @@ def evaluate(
         "data_source": datamodule.provenance,
         "seconds": round(time.time() - started, 1),
     }
-    write_metrics(run_dir, metrics)
-    extra = _data_line(datamodule) | {"time": f"{metrics['seconds']:.0f} s"}
-    print(format_summary(f"evaluated {Path(ckpt).name}", run_dir, _headline(metrics, entry.headline), extra))
+    if trainer.is_global_zero:
+        write_metrics(run_dir, metrics)
+        extra = _data_line(datamodule) | {"time": f"{metrics['seconds']:.0f} s"}
+        print(
+            format_summary(f"evaluated {Path(ckpt).name}", run_dir, _headline(metrics, entry.headline), extra)
+        )
     return RunResult(run_dir, metrics)

@@ -19,10 +19,14 @@ def test_every_experiment_builds_its_callbacks(tmp_path):
         assert checkpoint in callbacks and sum(isinstance(c, EarlyStopping) for c in callbacks) <= 1
 
 
-def test_the_checkpoint_keeps_best_and_last_by_the_configured_monitor(tmp_path):
-    _, checkpoint = built("keyframe_synthetic", tmp_path)
-    assert (checkpoint.monitor, checkpoint.mode, checkpoint.save_last) == ("val/loss", "min", True)
+def test_the_checkpoint_keeps_best_by_the_configured_monitor_and_last_every_epoch(tmp_path):
+    callbacks, checkpoint = built("keyframe_synthetic", tmp_path)
+    assert (checkpoint.monitor, checkpoint.mode, checkpoint.save_last) == ("val/loss", "min", None)
     assert checkpoint.filename == "best" and checkpoint.dirpath == str(tmp_path / "checkpoints")
+    (last,) = [c for c in callbacks if isinstance(c, ModelCheckpoint) and c is not checkpoint]
+    assert (last.filename, last.monitor, last.save_top_k, last.every_n_epochs) == ("last", None, 1, 1)
+    assert last._save_on_train_epoch_end  # every epoch, also those not validated
+    assert callbacks.index(last) > callbacks.index(checkpoint)  # saved after best: holds its state
     _, checkpoint = built("view_synthetic", tmp_path, "callbacks.checkpoint.monitor=val/macro_f1")
     assert (checkpoint.monitor, checkpoint.mode) == ("val/macro_f1", "max")
 

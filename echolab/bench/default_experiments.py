@@ -39,7 +39,7 @@ def prepare(exp: str, work: Path, overrides: list[str] = ()) -> tuple[dict, obje
     plain = to_plain(load_experiment(exp, words))
     L.seed_everything(plain["seed"], verbose=False)
     entry = task_entry(plain["task"]["name"])
-    datamodule = entry.datamodule(plain["data"])
+    datamodule = entry.datamodule(plain["data"], seed=plain["seed"])
     datamodule.prepare_data()
     datamodule.setup("fit")
     return plain, entry, datamodule

@@ -1,6 +1,6 @@
 """The callbacks a run gets: those its experiment names under `callbacks:` (experiments/base/callbacks/,
-one builder each in BUILDERS), plus the learning-rate monitor, the model line and the CPU clock (with
-run.max_cpu_s, the CPU budget) every run has."""
+one builder each in BUILDERS), plus the learning-rate monitor, the model line, the CPU clock (with
+run.max_cpu_s, the CPU budget), the per-batch seeding and the resume checkpoint every run has."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from lightning.pytorch.callbacks import Callback, EarlyStopping, LearningRateMonitor, ModelCheckpoint
 
 from echolab.callbacks.budget import CpuBudget
+from echolab.callbacks.seeding import BatchSeeding
 from echolab.callbacks.sliding_window import SlidingWindowEvaluation
 from echolab.callbacks.uncertainty_sampling import UncertaintySampling
 from echolab.errors import ConfigError
@@ -36,9 +37,30 @@ def _checkpoint(settings: dict, cfg: dict, run_dir: Path) -> ModelCheckpoint:
         filename="best",
         monitor=settings["monitor"],
         mode=settings["mode"],
-        save_last=True,
         auto_insert_metric_name=False,
     )
+
+
+class ResumeCheckpoint(ModelCheckpoint):
+    """`checkpoints/last.ckpt`, the state at the end of every epoch: where `resume=` continues from.
+
+    Lightning's own `save_last` copies a checkpoint only when the monitored one is saved (a new best),
+    so it can lag many epochs behind. Written when each training epoch ends, after that epoch's
+    validation, whether or not the epoch was validated; listed after the other callbacks (Lightning
+    runs checkpoint callbacks last, in order), it holds their state as this epoch left it: best score,
+    patience. A class of its own, so its state in a checkpoint is told apart from that of an
+    experiment's checkpoint that monitors nothing either (pretraining's).
+    """
+
+    def __init__(self, run_dir: Path):
+        super().__init__(
+            dirpath=run_dir / "checkpoints",
+            filename="last",
+            monitor=None,
+            save_top_k=1,
+            save_on_train_epoch_end=True,
+            enable_version_counter=False,
+        )
 
 
 def _early_stopping(settings: dict, cfg: dict, run_dir: Path) -> EarlyStopping:
@@ -77,8 +99,14 @@ def build_callbacks(cfg: dict, run_dir: Path) -> tuple[list[Callback], ModelChec
     _check(named, cfg)
     built = {name: BUILDERS[name](settings, cfg, run_dir) for name, settings in named.items()}
     callbacks = [c for c in built.values() if c is not None]
-    cpu = CpuBudget(cfg.get("run", {}).get("max_cpu_s"))
-    return [*callbacks, LearningRateMonitor(logging_interval="step"), ModelLine(), cpu], built["checkpoint"]
+    always = [
+        LearningRateMonitor(logging_interval="step"),
+        ModelLine(),
+        CpuBudget(cfg.get("run", {}).get("max_cpu_s")),
+        BatchSeeding(cfg["seed"]),
+        ResumeCheckpoint(run_dir),
+    ]
+    return [*callbacks, *always], built["checkpoint"]
 
 
 def evaluation_callbacks(cfg: dict, run_dir: Path) -> list[Callback]:

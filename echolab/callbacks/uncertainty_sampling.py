@@ -6,6 +6,7 @@ import lightning as L
 from lightning.pytorch.callbacks import Callback
 
 from echolab.data.samplers import SegmentBankSampler
+from echolab.distributed import from_every_process
 from echolab.errors import ConfigError
 
 
@@ -13,8 +14,10 @@ class UncertaintySampling(Callback):
     """After every training batch: bank[video][segment of centre] <- certainty 1 − u of that clip.
 
     The task's training_step returns {"loss", "uncertainty"} (one value per clip); the batch carries
-    each clip's video `index` and `centre` frame. Under DDP each process keeps its own bank for the
-    videos it trains on.
+    each clip's video `index` and `centre` frame. Under DDP every process applies every process's
+    updates, in rank order, so all hold the same bank: each draws its share of an epoch from the same
+    list (Lightning's DistributedSamplerWrapper lists the sampler's draws at the epoch's start and
+    deals them out), and the bank rank 0 checkpoints is the one every process sampled from.
     """
 
     def on_train_start(self, trainer: L.Trainer, module: L.LightningModule) -> None:
@@ -25,9 +28,9 @@ class UncertaintySampling(Callback):
             )
 
     def on_train_batch_end(self, trainer: L.Trainer, module, outputs, batch: dict, batch_idx: int) -> None:
-        self._sampler(trainer).update(
-            batch["index"].tolist(), batch["centre"].tolist(), outputs["uncertainty"].tolist()
-        )
+        update = (batch["index"].tolist(), batch["centre"].tolist(), outputs["uncertainty"].tolist())
+        for videos, centres, uncertainties in from_every_process(update):
+            self._sampler(trainer).update(videos, centres, uncertainties)
 
     @staticmethod
     def _sampler(trainer: L.Trainer):

@@ -7,8 +7,8 @@ heartbeats).
 
 Clip samplers answer "which frame indices make the clips of a video of n frames":
 training samplers draw one clip, `sampler(n_frames, rng, labelled=None) -> indices`, with the
-given np.random.Generator (the dataset seeds it, so runs are reproducible); evaluation samplers
-give a fixed list, `sampler(n_frames) -> [indices, ...]`. `labelled` is the annotated stretch
+given np.random.Generator (the dataset seeds it from its sampler's draw, so runs are reproducible);
+evaluation samplers give a fixed list, `sampler(n_frames) -> [indices, ...]`. `labelled` is the annotated stretch
 (first, last frame) of a video whose labels cover only part of it; samplers that aim at it say so,
 the others ignore it. Datasets take a sampler and only gather and transform what it names, so a
 new way of cutting clips (e.g. two views of one video for self-supervision) is one more sampler.
@@ -20,17 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from echolab.errors import ConfigError
 
 PAD_MODES = ("clamp", "zero", "loop")
-
-
-def torch_seeded_rng() -> np.random.Generator:
-    """A generator for one item's random clip choices, seeded from torch's RNG: Lightning seeds that per
-    DataLoader worker and per epoch, so clips are reproducible under `seed=` and differ between epochs."""
-    return np.random.default_rng(int(torch.randint(2**62, ())))
 
 
 @dataclass(frozen=True)

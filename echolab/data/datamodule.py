@@ -14,11 +14,13 @@ from typing import Self
 
 import lightning as L
 import torch
+from lightning.fabric.utilities.distributed import DistributedSamplerWrapper
 from torch.utils.data import DataLoader, Dataset
 
 from echolab.data.records import SPLITS, DatasetIndex, VideoRecord
 from echolab.data.sources import data_provenance, ensure_dataset, open_decoded_dataset
 from echolab.data.transforms import ClipTransform
+from echolab.distributed import rank_and_world
 from echolab.errors import ConfigError, DatasetError
 from echolab.io.cache import FrameCache
 
@@ -64,12 +66,14 @@ class DataSettings:
 
 class VideoDataModule(L.LightningDataModule):
     """`data` is the experiment's `data:` block, read through the task's `settings_type`; datasets receive
-    `VideoRecord`s and the frame cache."""
+    `VideoRecord`s and the frame cache. `seed` (the experiment's) seeds the training samplers, which
+    draw every random choice of an epoch's clips (data/samplers.py)."""
 
     settings_type: type[DataSettings] = DataSettings
 
-    def __init__(self, data: dict):
+    def __init__(self, data: dict, seed: int = 0):
         super().__init__()
+        self.seed = seed
         self.settings = self.settings_type.from_block(data)
         self.data = data  # as given: data/sources.py opens (and may synthesise) the dataset from it
         self.cache = FrameCache(self.settings.cache_dir, size=self.settings.cache_size)
@@ -136,15 +140,19 @@ class VideoDataModule(L.LightningDataModule):
         batch_size: int | None,
         *,
         sampler=None,
-        shuffle: bool = False,
         drop_last=False,
     ) -> DataLoader:
         workers = self.settings.num_workers
+        rank, world = rank_and_world()
+        if sampler is not None and world > 1:
+            # Lightning would deal a training sampler's draws out in a shuffled order; they are random
+            # already. In their own order, N processes with batch B/N train on the batches one process
+            # with batch B does (docs/reliability.md).
+            sampler = DistributedSamplerWrapper(sampler, num_replicas=world, rank=rank, shuffle=False)
         return DataLoader(
             dataset,
             batch_size=batch_size,
             sampler=sampler,
-            shuffle=shuffle,
             drop_last=drop_last,
             num_workers=workers,
             persistent_workers=workers > 0,

@@ -1,4 +1,4 @@
-"""Training samplers for view classification; they run in the main process, so workers stay stateless.
+"""Training samplers; they run in the main process, so workers stay stateless.
 
 Every sampler draws from the same list of training items: each video once, plus `extra_copies`
 more of every video of a class (the STFM recipe's answer to class imbalance), times
@@ -10,19 +10,25 @@ class_balanced:  as many draws, with replacement, each class equally likely (TTE
 uncertainty:     the items in random order, each with the centre frame of its clip chosen from
                  the video's segment bank (STFM's uncertainty-guided sampling, REFERENCE §1.4).
 
-The first two yield video indices (the dataset places the clip at random); the uncertainty
-sampler yields (video index, centre frame) pairs. Because a DataLoader asks its sampler for
-indices in the main process, lazily, batch after batch, bank updates made between training steps
-reach the clips drawn after them, even with persistent worker processes; a prefetched batch (at
-most num_workers × prefetch_factor ahead) was chosen with the bank as it was then.
+Each draw is a TrainDraw: the video, a seed for every random choice the dataset then makes for its
+clip (placement, augmentation), and, from the uncertainty sampler, the clip's centre frame. An
+epoch's draws come from a generator seeded by (the run's seed, the epoch), which Lightning passes
+to `set_epoch` before each training epoch: a clip depends on neither the DataLoader worker that cuts
+it nor the process that trains on it, and a run resumed at an epoch boundary draws exactly what the
+uninterrupted run drew (docs/reliability.md).
+
+Because a DataLoader asks its sampler for indices in the main process, lazily, batch after batch,
+bank updates made between training steps reach the clips drawn after them, even with persistent
+worker processes; a prefetched batch (at most num_workers × prefetch_factor ahead) was chosen with
+the bank as it was then.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 
 import numpy as np
-import torch
 from torch.utils.data import Sampler
 
 from echolab.errors import ConfigError, check_choice
@@ -33,9 +39,35 @@ CENTRE_MODES = ("random", "middle")
 UNVISITED = -0.1  # a never-scored segment's bank value: below any certainty, above none
 
 
-def _seed() -> int:
-    # Drawn from torch's RNG, which seed_everything seeds, so runs are reproducible under `seed=`.
-    return int(torch.randint(2**62, ()))
+class TrainDraw(NamedTuple):
+    """One training item as a sampler drew it (what a training dataset is indexed by)."""
+
+    index: int  # the video (or, for a dataset of several clips per video, the item)
+    seed: int  # seeds every random choice the dataset makes for this clip
+    centre: int | None = None  # the uncertainty sampler's centre frame
+
+
+class EpochSampler(Sampler[TrainDraw]):
+    """A sampler whose every draw in an epoch comes from a generator seeded by (seed, epoch)."""
+
+    def __init__(self, items: Sequence[int], seed: int):
+        self.items = np.asarray(items, dtype=np.int64)
+        self.seed = int(seed)
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def _epoch_generator(self) -> np.random.Generator:
+        return np.random.default_rng([self.seed, self.epoch])
+
+    @staticmethod
+    def _draws(videos: np.ndarray, rng: np.random.Generator) -> Iterator[TrainDraw]:
+        seeds = rng.integers(2**63, size=len(videos))
+        yield from (TrainDraw(int(v), int(s)) for v, s in zip(videos, seeds, strict=True))
 
 
 def training_items(
@@ -60,40 +92,32 @@ def training_items(
     return [video for video, n in enumerate(copies) for _ in range(n * clips_per_video)]
 
 
-class RandomItemSampler(Sampler[int]):
+class RandomItemSampler(EpochSampler):
     """The training items, reshuffled every epoch."""
 
-    def __init__(self, items: list[int]):
-        self.items = np.asarray(items, dtype=np.int64)
-        self.rng = np.random.default_rng(_seed())
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __iter__(self) -> Iterator[int]:
-        yield from (int(v) for v in self.rng.permutation(self.items))
+    def __iter__(self) -> Iterator[TrainDraw]:
+        rng = self._epoch_generator()
+        yield from self._draws(rng.permutation(self.items), rng)
 
 
-class ClassBalancedSampler(Sampler[int]):
+class ClassBalancedSampler(EpochSampler):
     """len(items) draws with replacement; every class equally likely, items equally likely within a class."""
 
-    def __init__(self, items: list[int], labels: Sequence[int]):
-        self.items = np.asarray(items, dtype=np.int64)
+    def __init__(self, items: Sequence[int], labels: Sequence[int], seed: int):
+        super().__init__(items, seed)
         item_labels = np.asarray(labels, dtype=np.int64)[self.items]
         counts = np.bincount(item_labels)
         weights = 1.0 / counts[item_labels]
         self.probabilities = weights / weights.sum()
-        self.rng = np.random.default_rng(_seed())
 
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __iter__(self) -> Iterator[int]:
-        drawn = self.rng.choice(self.items, size=len(self.items), replace=True, p=self.probabilities)
-        yield from (int(v) for v in drawn)
+    def __iter__(self) -> Iterator[TrainDraw]:
+        rng = self._epoch_generator()
+        yield from self._draws(
+            rng.choice(self.items, size=len(self.items), replace=True, p=self.probabilities), rng
+        )
 
 
-class SegmentBankSampler(Sampler[tuple[int, int]]):
+class SegmentBankSampler(EpochSampler):
     """STFM's uncertainty-guided segment sampling, owning one certainty bank per video.
 
     Each video of n frames is cut into ceil(n / segment_frames) segments, each holding a certainty
@@ -108,8 +132,9 @@ class SegmentBankSampler(Sampler[tuple[int, int]]):
 
     def __init__(
         self,
-        items: list[int],
+        items: Sequence[int],
         lengths: Sequence[int],
+        seed: int,
         *,
         segment_frames: int = 20,
         mode: str = "representative",
@@ -130,7 +155,7 @@ class SegmentBankSampler(Sampler[tuple[int, int]]):
         ):
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"data.uncertainty.{name} must be in [0, 1], got {value}")
-        self.items = np.asarray(items, dtype=np.int64)
+        super().__init__(items, seed)
         self.lengths = [int(n) for n in lengths]
         self.segment_frames = segment_frames
         self.mode, self.centre = mode, centre
@@ -139,17 +164,16 @@ class SegmentBankSampler(Sampler[tuple[int, int]]):
         self.epsilon = explore_epsilon if explore_epochs > 0 else epsilon
         self.exploit_epsilon = epsilon
         self.bank = [np.full(-(-n // segment_frames), UNVISITED) for n in self.lengths]
-        self.rng = np.random.default_rng(_seed())
+        self.rng = self._epoch_generator()
 
     def set_epoch(self, epoch: int) -> None:
+        super().set_epoch(epoch)
         self.epsilon = self.explore_epsilon if epoch < self.explore_epochs else self.exploit_epsilon
 
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __iter__(self) -> Iterator[tuple[int, int]]:
-        for video in self.rng.permutation(self.items):
-            yield int(video), self.choose_centre(int(video))
+    def __iter__(self) -> Iterator[TrainDraw]:
+        self.rng = self._epoch_generator()
+        for draw in self._draws(self.rng.permutation(self.items), self.rng):
+            yield draw._replace(centre=self.choose_centre(draw.index))
 
     def choose_segment(self, video: int) -> int:
         bank = self.bank[video]
@@ -176,3 +200,17 @@ class SegmentBankSampler(Sampler[tuple[int, int]]):
                 bank[segment] = certainty
             else:
                 bank[segment] = self.momentum * bank[segment] + (1.0 - self.momentum) * certainty
+
+    def state_dict(self) -> dict:
+        """The bank, as a checkpoint keeps it (plain lists: loadable with torch.load(weights_only=True))."""
+        return {"bank": [segments.tolist() for segments in self.bank]}
+
+    def load_state_dict(self, state: dict) -> None:
+        sizes = [len(segments) for segments in state["bank"]]
+        if sizes != [len(segments) for segments in self.bank]:
+            raise ConfigError(
+                f"the checkpoint's segment bank has {len(sizes)} videos of {sum(sizes)} segments, but this run's "
+                f"training set has {len(self.bank)} of {sum(map(len, self.bank))}: the data or "
+                "data.uncertainty.segment_frames changed since it was written"
+            )
+        self.bank = [np.asarray(segments, dtype=np.float64) for segments in state["bank"]]

@@ -6,8 +6,6 @@ applies a single draw to all frames when called as `Compose(...)(images=clip)`.
 
 from __future__ import annotations
 
-import os
-
 import albumentations as A
 import cv2
 import numpy as np
@@ -65,29 +63,24 @@ class ClipTransform:
                 A.SmallestMaxSize(max_size=self.eval_resize, interpolation=cv2.INTER_LINEAR),
                 A.CenterCrop(size, size),
             ]
-        # Seeded from torch (which `seed=` seeds): an unseeded Compose draws from OS entropy, and seeded
-        # runs in the main process (num_workers=0) would then differ from the first augmented clip on.
-        self._augment = A.Compose(steps, seed=torch.initial_seed() % 2**32)
+        self._augment = A.Compose(steps, seed=0)  # reseeded for every training clip (__call__)
         # Folding mean/std into one multiply-add keeps normalisation a single pass over the clip.
         std = np.asarray(std, dtype=np.float32)
         self._scale = (1.0 / (255.0 * std)).astype(np.float32)
         self._shift = (-np.asarray(mean, dtype=np.float32) / std).astype(np.float32)
-        self._pid = os.getpid()
 
-    def __call__(self, clip: np.ndarray) -> torch.Tensor:
+    def __call__(self, clip: np.ndarray, seed: int | None = None) -> torch.Tensor:
+        """`seed`: the draw of a training clip's augmentation. Datasets pass one per item (drawn by the
+        main-process sampler, data/samplers.py), so a clip is the same whichever DataLoader worker,
+        process or resumed run makes it."""
         if clip.ndim != 4 or clip.shape[-1] != 3 or clip.dtype != np.uint8:
             raise ValueError(
                 f"ClipTransform expects a uint8 (T, H, W, 3) clip, got {clip.dtype} {clip.shape}"
             )
-        self._reseed_in_new_process()
+        if self.train:
+            if seed is None:
+                raise ValueError("a training ClipTransform needs the clip's seed: transform(clip, seed=...)")
+            self._augment.set_random_seed(seed % 2**32)
         frames = self._augment(images=np.ascontiguousarray(clip))["images"]
         normalised = np.asarray(frames, dtype=np.float32) * self._scale + self._shift
         return torch.from_numpy(normalised).permute(3, 0, 1, 2).contiguous()
-
-    def _reseed_in_new_process(self) -> None:
-        # A forked DataLoader worker inherits the parent's generator state, so every worker would
-        # draw the same augmentations. torch seeds each worker differently (and reproducibly
-        # under a fixed seed); derive albumentations' state from that.
-        if self._pid != os.getpid():
-            self._pid = os.getpid()
-            self._augment.set_random_seed(torch.initial_seed() % 2**32)

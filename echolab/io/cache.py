@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import re
-import uuid
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from echolab.atomic import atomic_path, write_text_atomic
 from echolab.data.records import BadVideo
 from echolab.errors import ConfigError, VideoReadError
 from echolab.io import is_dicom, open_video
@@ -163,30 +163,25 @@ class FrameCache:
         entry_dir = self.entry_dir(source)
         entry_dir.mkdir(exist_ok=True)
         stream = open_video(source)
-        # Unique temporary names: several workers or processes may build the same entry at once.
-        temporary = entry_dir / f".frames.{os.getpid()}.{uuid.uuid4().hex}.tmp"
-        try:
-            count, shape = 0, None
-            with open(temporary, "wb") as out:
-                for frame in stream.frames:
-                    frame = resize_shorter_side(frame, self.size)
-                    out.write(np.ascontiguousarray(frame).data)
-                    count, shape = count + 1, frame.shape
-            # Frames first, meta last: a reader trusts frames.u8 only once meta.json names its
-            # source signature, so it can never pair new meta with old frames.
-            os.replace(temporary, entry_dir / "frames.u8")
-            meta = {
-                "version": _VERSION,
-                "source": "(DICOM)" if is_dicom(source) else str(source),
-                "size": self.size,
-                "signature": signature,
-                "shape": [count, *shape],
-                "fps": stream.fps,
-            }
-            temporary.write_text(json.dumps(meta, indent=1))
-            os.replace(temporary, entry_dir / "meta.json")
-        finally:
-            temporary.unlink(missing_ok=True)
+        # Each file is written under a unique temporary name (several workers or processes may build the
+        # same entry at once) and renamed into place whole; a full disk leaves no file under its name.
+        # Frames first, meta last: a reader trusts frames.u8 only once meta.json names its source
+        # signature, so it can never pair new meta with old frames.
+        count, shape = 0, None
+        with atomic_path(entry_dir / "frames.u8") as temporary, open(temporary, "wb") as out:
+            for frame in stream.frames:
+                frame = resize_shorter_side(frame, self.size)
+                out.write(np.ascontiguousarray(frame).data)
+                count, shape = count + 1, frame.shape
+        meta = {
+            "version": _VERSION,
+            "source": "(DICOM)" if is_dicom(source) else str(source),
+            "size": self.size,
+            "signature": signature,
+            "shape": [count, *shape],
+            "fps": stream.fps,
+        }
+        write_text_atomic(entry_dir / "meta.json", json.dumps(meta, indent=1))
 
     def _claim_root(self) -> None:
         marker = self.root / _MARKER

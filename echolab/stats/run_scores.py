@@ -13,6 +13,7 @@ import json
 from functools import partial
 from pathlib import Path
 
+from echolab.atomic import write_text_atomic
 from echolab.errors import ConfigError
 from echolab.stats.bootstrap import LEVEL, RESAMPLES, SEED, MetricsFn, bootstrap_intervals
 
@@ -35,7 +36,7 @@ def record_test_scores(run_dir: Path, task_name: str, scored: dict | None, resam
     gains: `intervals` and how they were made (`bootstrap`); nothing for a task without per-video scores."""
     if scored is None:
         return {}
-    (run_dir / SCORES_FILE).write_text(json.dumps({"task": task_name, **scored}) + "\n")
+    write_text_atomic(run_dir / SCORES_FILE, json.dumps({"task": task_name, **scored}) + "\n")
     if resamples == 0:
         return {}
     scores = scorer({"task": task_name, **scored})

@@ -9,7 +9,7 @@ import torch
 from echolab.checkpoints import TASK_KEY, read_header
 from echolab.distributed import gather_rows
 from echolab.errors import EcholabError
-from echolab.tasks.optim import configure_optimization
+from echolab.tasks.optim import configure_optimization, stretch_to_plan
 
 # Model arguments that say where starting weights come from, as a restore sets them.
 _RESTORED = {"pretrained": False, "init": None}
@@ -50,6 +50,15 @@ class EcholabTask(L.LightningModule):
     def configure_optimizers(self):
         return configure_optimization(
             self.parameters(),
+            self.hparams.optim,
+            self.trainer.estimated_stepping_batches,
+            self.trainer.max_epochs,
+        )
+
+    def on_train_start(self) -> None:
+        # A resumed run restores its schedule with the checkpoint; trainer.max_epochs may have been raised.
+        stretch_to_plan(
+            self.lr_schedulers(),
             self.hparams.optim,
             self.trainer.estimated_stepping_batches,
             self.trainer.max_epochs,

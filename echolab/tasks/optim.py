@@ -17,6 +17,17 @@ OPTIMIZERS = {
 }
 
 
+def _plan(optim: dict, total_steps: int, max_epochs: int) -> tuple[int, float, int]:
+    """(total steps, steps per epoch, warm-up steps) of a schedule over `max_epochs` epochs."""
+    total_steps = max(1, total_steps)
+    steps_per_epoch = total_steps / max(1, max_epochs)
+    return (
+        total_steps,
+        steps_per_epoch,
+        min(total_steps - 1, round(steps_per_epoch * optim.get("warmup_epochs", 0))),
+    )
+
+
 def configure_optimization(params, optim: dict, total_steps: int, max_epochs: int) -> dict:
     """Lightning's `configure_optimizers` answer for `optim` (the experiment's `optim:` block).
 
@@ -27,9 +38,7 @@ def configure_optimization(params, optim: dict, total_steps: int, max_epochs: in
     optimizer = OPTIMIZERS[optim["name"]](params, optim)
     if optim.get("scheduler", "none") == "none":
         return {"optimizer": optimizer}
-    total_steps = max(1, total_steps)
-    steps_per_epoch = total_steps / max(1, max_epochs)
-    warmup = min(total_steps - 1, round(steps_per_epoch * optim.get("warmup_epochs", 0)))
+    total_steps, steps_per_epoch, warmup = _plan(optim, total_steps, max_epochs)
     if optim["scheduler"] == "cosine":
         decay = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, total_steps - warmup))
     elif optim["scheduler"] == "multistep":
@@ -52,3 +61,19 @@ def configure_optimization(params, optim: dict, total_steps: int, max_epochs: in
     else:
         schedule = decay
     return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+
+
+def stretch_to_plan(schedule, optim: dict, total_steps: int, max_epochs: int) -> None:
+    """Make a restored schedule's cosine decay end at this run's last step.
+
+    A run resumed with a raised trainer.max_epochs restores the decay of its first plan, which would
+    reach 0 at the old last step and then rise again. Its length is set anew and its progress kept:
+    the cosine update goes on from the checkpoint's learning rate, smoothly, to 0 at the new end. A
+    run that was not resumed, or kept its length, is left as it is.
+    """
+    if schedule is None or optim.get("scheduler") != "cosine":
+        return
+    total_steps, _, warmup = _plan(optim, total_steps, max_epochs)
+    for part in getattr(schedule, "_schedulers", [schedule]):  # SequentialLR: warm-up, then the decay
+        if isinstance(part, torch.optim.lr_scheduler.CosineAnnealingLR):
+            part.T_max = max(1, total_steps - warmup)

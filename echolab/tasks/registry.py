@@ -36,7 +36,7 @@ from echolab.tasks.view import report as view_report
 @dataclass(frozen=True)
 class Task:
     name: str
-    datamodule: type[VideoDataModule]  # built from the experiment's `data:` block
+    datamodule: type[VideoDataModule]  # built from the experiment's `data:` block and its seed
     module: type[EcholabTask]  # `from_config(cfg, datamodule)`; `load_from_checkpoint(path)`
     preprocess: Callable[[dict], dict]  # `data:` block -> what a checkpoint keeps to prepare new videos
     report: Callable[[Path], Callback]  # writes predictions.csv and plots after a test pass

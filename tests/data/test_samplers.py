@@ -14,6 +14,7 @@ from echolab.data.samplers import (
     ClassBalancedSampler,
     RandomItemSampler,
     SegmentBankSampler,
+    TrainDraw,
     training_items,
 )
 from echolab.errors import ConfigError
@@ -33,7 +34,7 @@ class FrameNumberCache:
         return np.broadcast_to(np.arange(n, dtype=np.uint8)[:, None, None, None], (n, 2, 2, 3))
 
 
-def as_tensor(clip: np.ndarray) -> torch.Tensor:
+def as_tensor(clip: np.ndarray, seed: int | None = None) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(clip))
 
 
@@ -57,26 +58,46 @@ def test_extra_copies_refuse_unknown_classes_and_negative_counts():
         training_items([0], CLASSES, {"A": -1})
 
 
-def test_random_sampler_reshuffles_the_same_items():
-    torch.manual_seed(0)
-    sampler = RandomItemSampler([0, 1, 1, 2, 3, 3, 3])
-    first, second = list(sampler), list(sampler)
-    assert sorted(first) == sorted(second) == [0, 1, 1, 2, 3, 3, 3] and first != second
+def epoch_draws(sampler, epoch: int) -> list[TrainDraw]:
+    sampler.set_epoch(epoch)
+    return list(sampler)
+
+
+def test_random_sampler_reshuffles_the_same_items_every_epoch():
+    sampler = RandomItemSampler([0, 1, 1, 2, 3, 3, 3], seed=0)
+    first, second = epoch_draws(sampler, 0), epoch_draws(sampler, 1)
+    videos = [[d.index for d in draws] for draws in (first, second)]
+    assert sorted(videos[0]) == sorted(videos[1]) == [0, 1, 1, 2, 3, 3, 3] and videos[0] != videos[1]
+    assert len({d.seed for d in first + second}) == 14  # every clip its own seed
+
+
+def test_an_epochs_draws_depend_only_on_the_seed_and_the_epoch():
+    """What makes a resumed run draw what the uninterrupted one drew (docs/reliability.md)."""
+    labels = [0, 0, 1, 2]
+    for build in (
+        lambda seed: RandomItemSampler([0, 1, 2, 3], seed),
+        lambda seed: ClassBalancedSampler([0, 1, 2, 3], labels, seed),
+        lambda seed: SegmentBankSampler([0, 1, 2, 3], [40] * 4, seed, segment_frames=8),
+    ):
+        ran_through = build(0)
+        for epoch in range(3):
+            epoch_draws(ran_through, epoch)
+        resumed = build(0)
+        assert epoch_draws(ran_through, 3) == epoch_draws(resumed, 3)
+        assert epoch_draws(build(1), 3) != epoch_draws(resumed, 3)
 
 
 def test_class_balanced_sampler_draws_every_class_equally_often():
-    torch.manual_seed(0)
     labels = [0] * 90 + [1] * 9 + [2] * 1  # 90:9:1 imbalance
-    sampler = ClassBalancedSampler(list(range(100)), labels)
-    draws = [labels[v] for _ in range(60) for v in sampler]
+    sampler = ClassBalancedSampler(list(range(100)), labels, seed=0)
+    draws = [labels[d.index] for epoch in range(60) for d in epoch_draws(sampler, epoch)]
     shares = np.bincount(draws) / len(draws)
     assert len(sampler) == 100 and np.allclose(shares, 1 / 3, atol=0.02)
 
 
 def bank_sampler(**kwargs) -> SegmentBankSampler:
     options = dict(segment_frames=20, explore_epochs=0, epsilon=0.0) | kwargs
-    torch.manual_seed(0)
-    return SegmentBankSampler(options.pop("items", [0, 1]), options.pop("lengths", [100, 45]), **options)
+    return SegmentBankSampler(options.pop("items", [0, 1]), options.pop("lengths", [100, 45]), 0, **options)
 
 
 def test_bank_starts_unvisited_with_one_value_per_segment():
@@ -140,9 +161,9 @@ def records(names: list[str]) -> list[VideoRecord]:
 def test_train_clips_are_built_around_the_sampled_centre():
     spec = ClipSpec(frames=5, stride=5)
     dataset = TrainClips(records(["v"]), FrameNumberCache({"v": 40}), CentredClip(spec), as_tensor)
-    item = dataset[(0, 2)]
+    item = dataset[TrainDraw(0, seed=0, centre=2)]
     assert item["centre"] == 2 and frame_numbers(item["clip"]) == [0, 0, 2, 7, 12]  # clamped at the start
-    assert frame_numbers(dataset[(0, 38)]["clip"]) == CentredClip(spec).at(40, 38).tolist()
+    assert frame_numbers(dataset[TrainDraw(0, 0, 38)]["clip"]) == CentredClip(spec).at(40, 38).tolist()
 
 
 def test_evaluation_centres_spread_over_the_first_frames():
@@ -173,10 +194,10 @@ def test_persistent_workers_serve_the_segments_the_bank_chooses_between_batches(
     lengths = {f"v{i}": 100 for i in range(videos)}
     spec = ClipSpec(frames=3, stride=2)
     dataset = TrainClips(records(list(lengths)), FrameNumberCache(lengths), CentredClip(spec), as_tensor)
-    torch.manual_seed(0)
     sampler = SegmentBankSampler(
         training_items([0] * videos, CLASSES, None, clips_per_video=4),
         list(lengths.values()),
+        0,
         segment_frames=20,
         explore_epochs=0,
         epsilon=0.0,

@@ -17,7 +17,7 @@ def textured_clip(frames=6, height=60, width=80, seed=0):
 
 @pytest.mark.parametrize("train", [True, False])
 def test_output_is_normalised_float_channels_first(train):
-    out = ClipTransform(32, train=train)(textured_clip())
+    out = ClipTransform(32, train=train)(textured_clip(), seed=0)
     assert out.dtype == torch.float32
     assert out.shape == (3, 6, 32, 32)
 
@@ -25,15 +25,17 @@ def test_output_is_normalised_float_channels_first(train):
 @pytest.mark.parametrize("hflip", [False, True])
 def test_train_applies_one_draw_to_every_frame(hflip):
     transform = ClipTransform(32, train=True, hflip=hflip)
-    for _ in range(5):
-        out = transform(textured_clip())
+    for seed in range(5):
+        out = transform(textured_clip(), seed=seed)
         assert all(torch.equal(out[:, 0], out[:, t]) for t in range(1, 6))
 
 
-def test_train_draws_new_parameters_per_clip():
+def test_a_training_clip_is_drawn_from_its_seed_alone():
     transform = ClipTransform(32, train=True)
-    first, second = transform(textured_clip()), transform(textured_clip())
-    assert not torch.equal(first, second)
+    first, other, again = (transform(textured_clip(), seed=s) for s in (1, 2, 1))
+    assert not torch.equal(first, other) and torch.equal(first, again)
+    with pytest.raises(ValueError, match=r"needs the clip's seed: transform\(clip, seed=...\)"):
+        transform(textured_clip())
 
 
 def test_eval_is_deterministic_and_normalises_with_mean_and_std():
@@ -64,35 +66,35 @@ def test_no_flip_unless_asked():
     clip[:, :, :20] = 255
     still = dict(scale=(1.0, 1.0), rotate=0.0, brightness=0.0, contrast=0.0, mean=(0, 0, 0), std=(1, 1, 1))
     never = ClipTransform(40, train=True, **still)
-    assert all(never(clip)[:, :, :, :20].mean() > 0.9 for _ in range(20))
+    assert all(never(clip, seed=s)[:, :, :, :20].mean() > 0.9 for s in range(20))
     sometimes = ClipTransform(40, train=True, hflip=True, **still)
-    assert any(sometimes(clip)[:, :, :, :20].mean() < 0.1 for _ in range(30))
+    assert any(sometimes(clip, seed=s)[:, :, :, :20].mean() < 0.1 for s in range(30))
 
 
 def test_survives_pickling_for_dataloader_workers():
     for train in (True, False):
         transform = pickle.loads(pickle.dumps(ClipTransform(32, train=train)))
-        assert transform(textured_clip()).shape == (3, 6, 32, 32)
+        assert transform(textured_clip(), seed=0).shape == (3, 6, 32, 32)
 
 
-class _SameClipTwice(Dataset):
+class _SeededClips(Dataset):
     def __init__(self):
         self.transform = ClipTransform(32, train=True)
 
     def __len__(self):
-        return 2
+        return 4
 
-    def __getitem__(self, index):
-        return self.transform(textured_clip())
+    def __getitem__(self, seed):
+        return self.transform(textured_clip(), seed=seed)
 
 
-def test_forked_workers_draw_different_augmentations():
-    torch.manual_seed(0)
-    # batch_size=1, two workers: item 0 comes from worker 0, item 1 from worker 1. Both would be
-    # identical if the workers shared the parent's albumentations generator state.
-    loader = DataLoader(_SameClipTwice(), batch_size=1, num_workers=2, multiprocessing_context="fork")
-    first, second = list(loader)
-    assert not torch.equal(first, second)
+def test_forked_workers_make_the_clips_the_main_process_makes():
+    # Each worker holds a copy of the transform; the clip still depends only on the seed it is given.
+    in_process = [_SeededClips()[seed] for seed in range(4)]
+    loader = DataLoader(_SeededClips(), batch_size=1, num_workers=2, multiprocessing_context="fork")
+    from_workers = [batch[0] for batch in loader]
+    assert all(torch.equal(a, b) for a, b in zip(in_process, from_workers, strict=True))
+    assert not torch.equal(in_process[0], in_process[1])
 
 
 def test_bad_input_is_refused():

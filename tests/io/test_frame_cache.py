@@ -1,3 +1,4 @@
+import errno
 import json
 import multiprocessing
 import os
@@ -7,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from echolab.atomic import DiskFullError
 from echolab.bench.clip_loading import bench_clip_loading
 from echolab.data.clips import ClipSpec
 from echolab.data.records import BadVideo
@@ -213,3 +215,38 @@ def test_bench_reports_both_loaders_on_the_same_clips(tmp_path):
     assert (result["clips"], result["clip_frames"], result["videos"]) == (10, 4, 2)
     assert result["ratio"] == pytest.approx(result["cache_clips_per_s"] / result["decord_clips_per_s"])
     assert result["ratio"] > 1
+
+
+def test_a_full_disk_while_caching_leaves_no_entry_a_later_run_trusts(tmp_path, monkeypatch, decodes):
+    path = write_video(tmp_path / "a.avi", 12)
+    real_open = open
+
+    class FillingFile:
+        """A file on a disk that fills after its first 1000 bytes."""
+
+        def __init__(self, *args, **kwargs):
+            self.handle, self.written = real_open(*args, **kwargs), 0
+
+        def write(self, data):
+            size = memoryview(data).nbytes
+            if self.written + size > 1000:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            self.written += size
+            return self.handle.write(data)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+    monkeypatch.setattr(cache_module, "open", FillingFile, raising=False)
+    cache = FrameCache(tmp_path / "cache")
+    with pytest.raises(DiskFullError, match=r"frames\.u8.*Free some space"):
+        cache.frames(path)
+    entry = cache.entry_dir(path)
+    assert sorted(p.name for p in entry.iterdir()) == []  # no frames.u8, no meta.json, no temporary
+
+    monkeypatch.delattr(cache_module, "open")  # space freed: the next run decodes again and is right
+    np.testing.assert_array_equal(FrameCache(tmp_path / "cache").frames(path), read_video(path)[0])
+    assert len(decodes) == 2

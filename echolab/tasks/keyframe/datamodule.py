@@ -11,6 +11,7 @@ from torch.utils.data import DataLoader
 from echolab.data.clips import WholeVideo
 from echolab.data.datamodule import DataSettings, VideoDataModule
 from echolab.data.records import DatasetIndex, VideoRecord
+from echolab.data.samplers import RandomItemSampler
 from echolab.data.transforms import ClipTransform
 from echolab.errors import ConfigError, DatasetError, check_choice
 from echolab.io.cache import FrameCache
@@ -64,8 +65,8 @@ class KeyframeSettings(DataSettings):
 class KeyframeDataModule(VideoDataModule):
     settings_type = KeyframeSettings
 
-    def __init__(self, data: dict):
-        super().__init__(data)
+    def __init__(self, data: dict, seed: int = 0):
+        super().__init__(data, seed)
         check_choice("data.labels", self.settings.labels, LABEL_MODES)
         strides = self.settings.clip["strides"]
         if not strides or [s for s in strides if int(s) < 1]:
@@ -117,7 +118,7 @@ class KeyframeDataModule(VideoDataModule):
         return self.loader(
             dataset,
             batch_size=self.settings.batch_size,
-            shuffle=True,
+            sampler=RandomItemSampler(range(len(dataset)), self.seed),
             drop_last=len(dataset) > self.settings.batch_size,
         )
 

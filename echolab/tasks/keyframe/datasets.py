@@ -20,9 +20,9 @@ from echolab.data.clips import (
     WholeVideo,
     build_clip_sampler,
     gather_clip,
-    torch_seeded_rng,
 )
 from echolab.data.records import VideoRecord
+from echolab.data.samplers import TrainDraw
 from echolab.data.transforms import ClipTransform
 from echolab.io.cache import FrameCache
 from echolab.tasks.keyframe.targets import Beat, beat_mask, event_curves, mirrored_frames
@@ -53,7 +53,8 @@ class KeyframeTrainClips(Dataset):
     """`clips_per_video` random clips per annotated video; item = {clip, target (T,2), mask (T,), index}.
 
     `sampler` (train_clip_sampler) draws each clip; with labels="mirror" it gives positions along
-    the mirrored beat (MirroredBeatClip), otherwise frame indices of the video.
+    the mirrored beat (MirroredBeatClip), otherwise frame indices of the video. Indexed by a
+    RandomItemSampler's TrainDraw, whose seed draws the clip and its augmentation.
     """
 
     def __init__(
@@ -72,19 +73,20 @@ class KeyframeTrainClips(Dataset):
     def __len__(self) -> int:
         return len(self.records) * self.clips_per_video
 
-    def __getitem__(self, item: int) -> dict:
-        index = item % len(self.records)
+    def __getitem__(self, draw: TrainDraw) -> dict:
+        index = int(draw.index) % len(self.records)
         record = self.records[index]
         video = self.frames.frames(record.path)
         beat = beat_of(record)
+        rng = np.random.default_rng(draw.seed)
         # Training videos are annotated (the data module keeps only those); labels="all" needs no stretch.
-        drawn = self.sampler(len(video), torch_seeded_rng(), labelled=beat.span if beat.annotated else None)
+        drawn = self.sampler(len(video), rng, labelled=beat.span if beat.annotated else None)
         if self.curves.labels == "mirror":
             indices, target, mask = self._mirrored(beat, drawn)
         else:
             indices, target, mask = self._cut(len(video), beat, drawn)
         return {
-            "clip": self.transform(gather_clip(video, indices)),
+            "clip": self.transform(gather_clip(video, indices), seed=int(rng.integers(2**32))),
             "target": torch.from_numpy(target),
             "mask": torch.from_numpy(mask),
             "index": index,

@@ -67,10 +67,9 @@ class KeyframeTask(EcholabTask):
         self.model = network
         self.peak_settings = PeakSettings(**peaks)
         self.classes = list(KEYFRAME_CLASSES)
-        self.val_metrics = KeyframeMetrics()
-        self.test_metrics = KeyframeMetrics()
         self.val_report: dict = {}
         self.test_report: dict = {}
+        self.val_rows: list[dict] = []
         self.test_rows: list[dict] = []
         # Frames between sliding-window starts at validation and test: 1 (every window, the paper's)
         # unless the experiment lists callbacks.sliding_window (use_window_stride).
@@ -124,20 +123,17 @@ class KeyframeTask(EcholabTask):
             for column, event in enumerate(("ed", "es"))
         }
 
-    def _judge(
-        self, batch: dict, metrics: KeyframeMetrics, name: str
-    ) -> tuple[torch.Tensor, dict, dict, dict | None]:
-        """The video's curves, true and predicted keyframes, and its score (None without labels)."""
+    def _judge(self, batch: dict, name: str) -> tuple[torch.Tensor, dict]:
+        """The video's curves, and its row: true and predicted keyframes and, when labelled, its score
+        (score_video) and loss."""
         curves = self.video_curves(batch)
         fps = _fps(batch["fps"])
         predicted = self.keyframes(curves, fps, name)
         record = self.trainer.datamodule.records(self._split)[int(batch["index"])]
         true = {"ed": sorted(record.ed), "es": sorted(record.es)}
+        row = {"index": int(batch["index"]), "fps": fps, "true": true, "predicted": predicted, "score": None}
         mask = batch["mask"]
-        score = None
         if mask.any():
-            loss = masked_mse(curves, batch["target"], mask)
-            self.log(f"{self._split}/loss", loss, batch_size=1)
             frames = torch.nonzero(mask).flatten()
             rate = fps or self.peak_settings.fallback_fps
             tolerance = self.hparams.tolerance_s * rate
@@ -145,43 +141,42 @@ class KeyframeTask(EcholabTask):
             low, high = int(frames[0]), int(frames[-1])
             if len(frames) < len(mask):
                 low, high = low - math.floor(tolerance), high + math.floor(tolerance)
-            score = score_video(true, predicted, fps=fps, tolerance=tolerance, frame_range=(low, high))
-            metrics.update(score)
-        return curves, true, predicted, score
+            row["score"] = score_video(true, predicted, fps=fps, tolerance=tolerance, frame_range=(low, high))
+            row["loss"] = float(masked_mse(curves, batch["target"], mask))
+        return curves, row
 
     @property
     def _split(self) -> str:
         return "test" if self.trainer.testing else "val"
 
+    def on_validation_epoch_start(self) -> None:
+        self.val_rows = []
+
     def validation_step(self, batch: dict, batch_idx: int) -> None:
-        self._judge(batch, self.val_metrics, f"val video {int(batch['index'])}")
+        self.val_rows.append(self._judge(batch, f"val video {int(batch['index'])}")[1])
 
     def on_validation_epoch_end(self) -> None:
-        self.val_report = self._finish(self.val_metrics, "val")
+        self.val_report = self._finish(self.gather(self.val_rows), "val")
 
     def on_test_epoch_start(self) -> None:
         self.test_rows = []
 
     def test_step(self, batch: dict, batch_idx: int) -> None:
         record = self.trainer.datamodule.records("test")[int(batch["index"])]
-        curves, true, predicted, score = self._judge(batch, self.test_metrics, record.name)
+        curves, row = self._judge(batch, record.name)
         self.test_rows.append(
-            {
-                "index": int(batch["index"]),
+            row
+            | {
                 "video": record.name,
-                "fps": _fps(batch["fps"]),
                 "frames": int(batch["n_frames"]),
-                "true": true,
-                "predicted": predicted,
                 "curves": curves.cpu().numpy(),
                 "target": batch["target"].cpu().numpy() if batch["mask"].any() else None,
-                "score": score,
             }
         )
 
     def on_test_epoch_end(self) -> None:
-        self.test_report = self._finish(self.test_metrics, "test")
         self.test_rows = self.gather(self.test_rows)
+        self.test_report = self._finish(self.test_rows, "test")
 
     def test_scores(self) -> dict:
         return {
@@ -189,10 +184,18 @@ class KeyframeTask(EcholabTask):
             "videos": [{"video": row["video"]} | row["score"] for row in self.test_rows if row["score"]],
         }
 
-    def _finish(self, metrics: KeyframeMetrics, split: str) -> dict:
+    def _finish(self, rows: list[dict], split: str) -> dict:
+        """The split's metrics and loss from the rows of every process, each video once (DDP repeats a
+        few videos so every process gets as many): every process holds what one process computes, and
+        the monitored val/loss picks the same best.ckpt on all of them."""
+        judged = [row for row in rows if row["score"]]
+        metrics = KeyframeMetrics(sync_on_compute=False)
+        for row in judged:
+            metrics.update(row["score"])
         values = metrics.compute()
-        metrics.reset()
         shown = {k: v for k, v in values.items() if math.isfinite(v)}
+        if judged:  # the mean over videos, as Lightning averaged the per-video losses it was logged as
+            shown["loss"] = sum(row["loss"] for row in judged) / len(judged)
         self.log_dict({f"{split}/{k}": v for k, v in shown.items()}, prog_bar=False)
         return values
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import lightning as L
 import numpy as np
 
+from echolab.atomic import atomic_path
 from echolab.callbacks.report import ReportWriter
 from echolab.plots import plt
 
@@ -21,7 +22,7 @@ def frame_list(frames) -> str:
 
 def write_keyframe_predictions(path: Path, rows: list[dict]) -> Path:
     """One row per video; frame lists are 0-based indices joined by ';' (true_* empty if unlabelled)."""
-    with path.open("w", newline="") as handle:
+    with atomic_path(path) as temporary, temporary.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(PREDICTION_COLUMNS)
         for row in rows:
@@ -44,7 +45,8 @@ def write_curves(path: Path, rows: list[dict]) -> Path:
     """`<video>`: (frames, 2) predicted ED/ES curves; `<video>/target`: the target curves if labelled."""
     arrays = {row["video"]: np.asarray(row["curves"], dtype=np.float32) for row in rows}
     arrays |= {f"{row['video']}/target": row["target"] for row in rows if row.get("target") is not None}
-    np.savez_compressed(path, **arrays)
+    with atomic_path(path) as temporary:
+        np.savez_compressed(temporary, **arrays)
     return path
 
 
@@ -73,7 +75,8 @@ def plot_keyframe_curves(row: dict, path: Path) -> Path:
     ax.set_title(f"{row['video']}: dashed = true keyframes, triangles = predicted, faint = target")
     ax.legend(loc="upper right", fontsize=7, ncol=2)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    with atomic_path(path) as temporary:
+        fig.savefig(temporary, dpi=100)
     plt.close(fig)
     return path
 

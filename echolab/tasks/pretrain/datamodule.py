@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from torch.utils.data import DataLoader, Dataset
 
-from echolab.data.clips import CentredClip, ClipSpec, RandomClip, gather_clip, torch_seeded_rng
+from echolab.data.clips import CentredClip, ClipSpec, RandomClip, gather_clip
 from echolab.data.datamodule import DataSettings, VideoDataModule
 from echolab.data.records import VideoRecord
-from echolab.data.samplers import RandomItemSampler
+from echolab.data.samplers import RandomItemSampler, TrainDraw
 from echolab.data.transforms import IMAGENET_MEAN, IMAGENET_STD, ClipTransform
 from echolab.errors import ConfigError
 from echolab.io.cache import FrameCache
@@ -55,7 +56,8 @@ class PretrainSettings(DataSettings):
 
 
 class PretrainClips(Dataset):
-    """One clip of a video per item, {clip (C, T, H, W), index}: random in training (`train=True`), else
+    """One clip of a video per item, {clip (C, T, H, W), index}: in training (`train=True`) indexed by a
+    sampler's TrainDraw, whose seed places the clip and draws its augmentation; else by a video index,
     the clip centred in the video."""
 
     def __init__(
@@ -74,21 +76,27 @@ class PretrainClips(Dataset):
     def __len__(self) -> int:
         return len(self.paths)
 
-    def __getitem__(self, index: int) -> dict:
-        index = int(index)
-        frames = self.cache.frames(self.paths[index])
-        if self.train:
-            indices = self.random(len(frames), torch_seeded_rng())
-        else:
+    def __getitem__(self, item: int | TrainDraw) -> dict:
+        if not self.train:
+            index = int(item)
+            frames = self.cache.frames(self.paths[index])
             indices = self.centred.at(len(frames), len(frames) // 2)
-        return {"clip": self.transform(gather_clip(frames, indices)), "index": index}
+            return {"clip": self.transform(gather_clip(frames, indices)), "index": index}
+        index = int(item.index)
+        frames = self.cache.frames(self.paths[index])
+        rng = np.random.default_rng(item.seed)
+        indices = self.random(len(frames), rng)
+        return {
+            "clip": self.transform(gather_clip(frames, indices), seed=int(rng.integers(2**32))),
+            "index": index,
+        }
 
 
 class PretrainDataModule(VideoDataModule):
     settings_type = PretrainSettings
 
-    def __init__(self, data: dict):
-        super().__init__(data)
+    def __init__(self, data: dict, seed: int = 0):
+        super().__init__(data, seed)
         if self.settings.clips_per_video < 1:
             raise ConfigError(f"data.clips_per_video must be >= 1, got {self.settings.clips_per_video}")
         self.spec = ClipSpec(**self.settings.clip)
@@ -106,7 +114,7 @@ class PretrainDataModule(VideoDataModule):
         return self.loader(
             dataset,
             self.settings.batch_size,
-            sampler=RandomItemSampler(items),
+            sampler=RandomItemSampler(items, self.seed),
             drop_last=len(items) > self.settings.batch_size,  # equal batches, unless one is all there is
         )
 

@@ -73,11 +73,12 @@ class ViewSettings(DataSettings):
 class ViewDataModule(VideoDataModule):
     settings_type = ViewSettings
 
-    def __init__(self, data: dict):
-        super().__init__(data)
+    def __init__(self, data: dict, seed: int = 0):
+        super().__init__(data, seed)
         check_choice("data.sampler", self.settings.sampler, SAMPLERS)
         self.spec = ClipSpec(**self.settings.clip)
         self.train_sampler = None  # built with the training loader; the uncertainty callback updates it
+        self._restored_bank: dict | None = None  # a resumed run's segment bank, until its sampler is built
         if self.settings.labels_per_class is not None and self.settings.labels_per_class < 1:
             raise ConfigError(
                 f"data.labels_per_class must be a positive number of videos (or null for all), "
@@ -137,11 +138,24 @@ class ViewDataModule(VideoDataModule):
             labels, self.classes, self.settings.extra_copies, self.settings.clips_per_video
         )
         if self.settings.sampler == "random":
-            return RandomItemSampler(items)
+            return RandomItemSampler(items, self.seed)
         if self.settings.sampler == "class_balanced":
-            return ClassBalancedSampler(items, labels)
+            return ClassBalancedSampler(items, labels, self.seed)
         lengths = [len(self.cache.frames(record.path)) for record in records]  # memory-mapped: no pixels read
-        return SegmentBankSampler(items, lengths, **self.settings.uncertainty)
+        sampler = SegmentBankSampler(items, lengths, self.seed, **self.settings.uncertainty)
+        if self._restored_bank is not None:
+            sampler.load_state_dict(self._restored_bank)
+        return sampler
+
+    # Lightning keeps these in every checkpoint and restores them before the training loader is built.
+    def state_dict(self) -> dict:
+        """The uncertainty sampler's segment bank, so a resumed run samples from the bank it had."""
+        if isinstance(self.train_sampler, SegmentBankSampler):
+            return {"segment_bank": self.train_sampler.state_dict()}
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        self._restored_bank = state.get("segment_bank")
 
     def val_dataloader(self) -> DataLoader:
         return self.loader(

@@ -1,9 +1,8 @@
 """Torch datasets of clips for view classification, reading frames from the frame cache.
 
-Workers stay stateless: each item's random choices come from torch's RNG, which Lightning seeds
-per worker and per epoch, so runs are reproducible under `seed=` and clips differ between epochs.
-Which videos (and, for the uncertainty sampler, which centre frames) are trained on is decided by
-the main-process samplers of samplers.py.
+Workers stay stateless: which videos (and, for the uncertainty sampler, which centre frames) are
+trained on, and the seed of each clip's random placement and augmentation, are drawn by the
+main-process samplers of data/samplers.py, so a clip does not depend on the worker that cuts it.
 
 Clip placement (`data.placement`):
 start:  clips fit inside the video; a random start in training, evenly spread starts at evaluation.
@@ -18,8 +17,9 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from echolab.data.clips import CentredClip, ClipSpec, build_clip_sampler, gather_clip, torch_seeded_rng
+from echolab.data.clips import CentredClip, ClipSpec, build_clip_sampler, gather_clip
 from echolab.data.records import VideoRecord
+from echolab.data.samplers import TrainDraw
 from echolab.data.transforms import ClipTransform
 from echolab.errors import ConfigError, check_choice
 from echolab.io.cache import FrameCache
@@ -68,26 +68,27 @@ class _CachedClips(Dataset):
 class TrainClips(_CachedClips):
     """One clip of a video; item = {clip, label, index, centre}.
 
-    Indexed by a video index (the sampler places the clip, see train_clip_sampler) or by a
-    (video index, centre frame) pair from the uncertainty sampler, which gets the clip of the
-    sampler's spec around that centre. `centre` is the clip's middle frame (index frames // 2).
+    Indexed by a sampler's TrainDraw: its seed places the clip (see train_clip_sampler) and draws its
+    augmentation; a draw of the uncertainty sampler names the centre frame instead, and gets the clip
+    of the sampler's spec around it. `centre` is the clip's middle frame (index frames // 2).
     """
 
     def __init__(self, *args):
         super().__init__(*args)
         self.around = CentredClip(self.sampler.spec)
 
-    def __getitem__(self, item: int | tuple[int, int]) -> dict:
-        index, centre = item if isinstance(item, tuple | list) else (item, None)
-        index = int(index)
+    def __getitem__(self, draw: TrainDraw) -> dict:
+        index = int(draw.index)
         frames = self.cache.frames(self.paths[index])
-        if centre is None:
-            indices = self.sampler(len(frames), torch_seeded_rng())
+        rng = np.random.default_rng(draw.seed)
+        if draw.centre is None:
+            indices = self.sampler(len(frames), rng)
             centre = int(indices[self.sampler.spec.frames // 2])
         else:
-            indices = self.around.at(len(frames), int(centre))
+            centre = int(draw.centre)
+            indices = self.around.at(len(frames), centre)
         return {
-            "clip": self._clip(frames, indices),
+            "clip": self.transform(gather_clip(frames, indices), seed=int(rng.integers(2**32))),
             "label": self.labels[index],
             "index": index,
             "centre": centre,

@@ -23,29 +23,37 @@ from torchmetrics.functional.classification import (
 from echolab.tasks.view.calibration import uncertainty_report
 
 
-def summary_metrics(num_classes: int) -> MetricCollection:
-    """The scalars logged every validation epoch."""
+def summary_metrics(num_classes: int, **options) -> MetricCollection:
+    """The scalars logged every validation epoch (`options`: torchmetrics' own, e.g. sync_on_compute)."""
     return MetricCollection(
         {
-            "acc": MulticlassAccuracy(num_classes, average="micro"),
-            "macro_f1": MulticlassF1Score(num_classes, average="macro"),
-            "macro_precision": MulticlassPrecision(num_classes, average="macro"),
-            "macro_recall": MulticlassRecall(num_classes, average="macro"),
-            "micro_f1": MulticlassF1Score(num_classes, average="micro"),
+            "acc": MulticlassAccuracy(num_classes, average="micro", **options),
+            "macro_f1": MulticlassF1Score(num_classes, average="macro", **options),
+            "macro_precision": MulticlassPrecision(num_classes, average="macro", **options),
+            "macro_recall": MulticlassRecall(num_classes, average="macro", **options),
+            "micro_f1": MulticlassF1Score(num_classes, average="micro", **options),
         }
     )
 
 
-def detail_metrics(num_classes: int) -> MetricCollection:
+def detail_metrics(num_classes: int, **options) -> MetricCollection:
     """Per-class metrics and the confusion matrix, for reports and plots."""
     return MetricCollection(
         {
-            "f1": MulticlassF1Score(num_classes, average=None),
-            "precision": MulticlassPrecision(num_classes, average=None),
-            "recall": MulticlassRecall(num_classes, average=None),
-            "confusion": MulticlassConfusionMatrix(num_classes),
+            "f1": MulticlassF1Score(num_classes, average=None, **options),
+            "precision": MulticlassPrecision(num_classes, average=None, **options),
+            "recall": MulticlassRecall(num_classes, average=None, **options),
+            "confusion": MulticlassConfusionMatrix(num_classes, **options),
         }
     )
+
+
+def of_videos(
+    metrics: MetricCollection, probs: torch.Tensor, labels: torch.Tensor
+) -> dict[str, torch.Tensor]:
+    """`metrics` of these videos' fused probabilities, computed here and now."""
+    metrics.update(probs, labels)
+    return metrics.compute()
 
 
 def report(summary: dict[str, torch.Tensor], detail: dict[str, torch.Tensor], classes: list[str]) -> dict:

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from echolab.data.clips import ClipSpec, SlidingWindows
+from echolab.distributed import rank_and_world
 from echolab.models import create_model
 from echolab.tasks.base import EcholabTask
 from echolab.tasks.view.calibration import uncertainty_report
@@ -21,7 +22,7 @@ from echolab.tasks.view.datamodule import eval_transform, view_preprocess
 from echolab.tasks.view.datasets import VideoClips
 from echolab.tasks.view.fusion import check_fusion, fuse
 from echolab.tasks.view.losses import check_loss, clip_uncertainty, training_loss
-from echolab.tasks.view.metrics import detail_metrics, report, summary_metrics
+from echolab.tasks.view.metrics import detail_metrics, of_videos, report, summary_metrics
 
 
 class ViewClassificationTask(EcholabTask):
@@ -61,9 +62,6 @@ class ViewClassificationTask(EcholabTask):
             network = create_model(model["name"], num_classes=len(classes), task="view", **arguments)
         self.model = network
         self.classes = list(classes)
-        self.val_summary = summary_metrics(len(classes))
-        self.test_summary = summary_metrics(len(classes))
-        self.test_detail = detail_metrics(len(classes))
         self.val_report: dict = {}
         self.test_report: dict = {}
         self.val_rows: list[dict] = []
@@ -118,50 +116,42 @@ class ViewClassificationTask(EcholabTask):
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
         probs, uncertainty = self.video_probabilities(batch["clips"])
-        self.val_summary.update(probs, batch["label"])
         self.val_rows.extend(_rows(batch, probs, uncertainty))
-        loss = F.nll_loss(probs.clamp_min(1e-12).log(), batch["label"])
-        self.log("val/loss", loss, batch_size=len(probs), sync_dist=True)
 
     def on_validation_epoch_start(self) -> None:
         self.val_rows = []
 
+    # Validation and test metrics are computed from the per-video rows of every process, each video once
+    # (DDP repeats a few videos so every process gets as many), so every process holds the numbers one
+    # process would compute, and the monitored metric picks the same best.ckpt on all of them.
     def on_validation_epoch_end(self) -> None:
-        values = self.val_summary.compute()
-        self.log_dict({f"val/{k}": v for k, v in values.items()}, prog_bar=True, sync_dist=False)
-        self.val_report = {k: float(v) for k, v in values.items()}
         rows = self.gather(self.val_rows)
-        if rows:
-            self.val_report |= self._uncertainty_report(rows)
-            self.log("val/ece", self.val_report["ece"], sync_dist=False)
-        self.val_summary.reset()
+        probs, labels = _probabilities_and_labels(rows)
+        values = of_videos(summary_metrics(len(self.classes), sync_on_compute=False), probs, labels)
+        self.val_report = {k: float(v) for k, v in values.items()} | self._uncertainty_report(rows)
+        loss = F.nll_loss(probs.clamp_min(1e-12).log(), labels)
+        self.log_dict({f"val/{k}": v for k, v in values.items()}, prog_bar=True)
+        self.log_dict({"val/ece": self.val_report["ece"], "val/loss": loss})
 
     def test_step(self, batch: dict, batch_idx: int) -> None:
         probs, uncertainty = self.video_probabilities(batch["clips"])
-        self.test_summary.update(probs, batch["label"])
-        self.test_detail.update(probs, batch["label"])
         self.test_rows.extend(_rows(batch, probs, uncertainty))
 
     def _uncertainty_report(self, rows: list[dict]) -> dict:
-        return uncertainty_report(
-            torch.tensor([row["probs"] for row in rows]),
-            torch.tensor([row["uncertainty"] for row in rows]),
-            torch.tensor([row["label"] for row in rows]),
-            self.hparams.calibration_bins,
-        )
+        probs, labels = _probabilities_and_labels(rows)
+        uncertainties = torch.tensor([row["uncertainty"] for row in rows])
+        return uncertainty_report(probs, uncertainties, labels, self.hparams.calibration_bins)
 
     def on_test_epoch_start(self) -> None:
         self.test_rows = []
 
     def on_test_epoch_end(self) -> None:
-        summary = self.test_summary.compute()
-        self.log_dict({f"test/{k}": v for k, v in summary.items()})
-        self.test_report = report(summary, self.test_detail.compute(), self.classes)
-        self.test_summary.reset()
-        self.test_detail.reset()
         self.test_rows = self.gather(self.test_rows)
-        if self.test_rows:
-            self.test_report |= self._uncertainty_report(self.test_rows)
+        probs, labels = _probabilities_and_labels(self.test_rows)
+        summary = of_videos(summary_metrics(len(self.classes), sync_on_compute=False), probs, labels)
+        detail = of_videos(detail_metrics(len(self.classes), sync_on_compute=False), probs, labels)
+        self.log_dict({f"test/{k}": v for k, v in summary.items()})
+        self.test_report = report(summary, detail, self.classes) | self._uncertainty_report(self.test_rows)
 
     def test_scores(self) -> dict:
         records = self.trainer.datamodule.records("test")
@@ -177,24 +167,30 @@ class ViewClassificationTask(EcholabTask):
     def dense_report(self, records: list, cache, stride: int, chunk: int = 32) -> dict[str, float]:
         """Accuracy and macro-F1 with every window of each video fused (a clip starting every `stride`
         frames, plus one ending at the last frame), beside the `eval_clips` sampled clips of the
-        ordinary evaluation (callbacks/sliding_window.py calls this)."""
+        ordinary evaluation (callbacks/sliding_window.py calls this). Under DDP each process takes every
+        world_size-th video and the rows are gathered."""
         preprocess = self.hparams.preprocess
         spec = ClipSpec(**preprocess["clip"])
         windows = SlidingWindows(spec.frames, stride, frame_stride=spec.stride, pad="clamp")
         videos = VideoClips(records, cache, windows, eval_transform(preprocess))
-        metrics = summary_metrics(len(self.classes)).to(self.device)
-        for index in range(len(videos)):
+        rows, (rank, world) = [], rank_and_world()
+        for index in range(rank, len(videos), world):
             item = videos[index]
             clips = item["clips"].to(self.device)
             logits = torch.cat([self(part) for part in clips.split(chunk)])  # bounded memory on long videos
             probs, _ = fuse(logits[None], self.hparams.fusion, self.hparams.loss, self.hparams.prior_weight)
-            metrics.update(probs, torch.tensor([item["label"]], device=self.device))
-        values = metrics.compute()
+            rows.append({"index": index, "probs": probs[0].tolist(), "label": item["label"]})
+        probs, labels = _probabilities_and_labels(self.gather(rows))
+        values = of_videos(summary_metrics(len(self.classes), sync_on_compute=False), probs, labels)
         return {"acc": float(values["acc"]), "macro_f1": float(values["macro_f1"])}
 
     def predict_step(self, batch: dict, batch_idx: int) -> dict:
         probs, uncertainty = self.video_probabilities(batch["clips"])
         return {"index": batch["index"], "probs": probs, "uncertainty": uncertainty}
+
+
+def _probabilities_and_labels(rows: list[dict]) -> tuple[torch.Tensor, torch.Tensor]:
+    return torch.tensor([row["probs"] for row in rows]), torch.tensor([row["label"] for row in rows])
 
 
 def _rows(batch: dict, probs: torch.Tensor, uncertainty: torch.Tensor) -> list[dict]:

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import lightning as L
 
+from echolab.atomic import atomic_path
 from echolab.callbacks.report import ReportWriter
 from echolab.plots import plot_confusion_matrix, plot_per_class
 
 
 def write_view_predictions(path: Path, names: list[str], rows: list[dict], classes: list[str]) -> Path:
     """One row per video: file, label, prediction, probability of each class, uncertainty."""
-    with path.open("w", newline="") as handle:
+    with atomic_path(path) as temporary, temporary.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(
             [

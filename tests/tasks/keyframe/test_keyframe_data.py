@@ -8,6 +8,7 @@ import pytest
 
 from echolab.data.clips import WholeVideo
 from echolab.data.formats import read_dataset
+from echolab.data.samplers import TrainDraw
 from echolab.data.transforms import ClipTransform
 from echolab.errors import ConfigError, DatasetError
 from echolab.io.cache import FrameCache
@@ -54,7 +55,7 @@ def test_echonet_first_traced_frame_is_es_and_last_is_ed(tiny_echonet):
 
 def test_training_clip_targets_follow_the_curves(tiny_echonet, tmp_path):
     records = read_dataset("manifest", tiny_echonet).videos
-    item = train_clips(records, frames_of(tmp_path))[0]
+    item = train_clips(records, frames_of(tmp_path))[TrainDraw(0, seed=0)]
     assert item["clip"].shape == (3, 16, SIZE, SIZE)
     assert item["target"].shape == (16, 2) and item["mask"].all()
     assert item["target"].max() <= 1.0 and item["target"].min() >= 0.0
@@ -63,7 +64,7 @@ def test_training_clip_targets_follow_the_curves(tiny_echonet, tmp_path):
 def test_long_stride_pads_zero_frames_at_the_end_and_masks_them(tiny_echonet, tmp_path):
     records = read_dataset("manifest", tiny_echonet).videos
     # 20 frames every 4th span 77 frames: longer than every video (61-70), so the end is padded.
-    item = train_clips(records, frames_of(tmp_path), strides=(4,), clip_frames=20)[0]
+    item = train_clips(records, frames_of(tmp_path), strides=(4,), clip_frames=20)[TrainDraw(0, seed=0)]
     real = -(-len(frames_of(tmp_path).frames(records[0].path)) // 4)
     assert item["mask"].tolist() == [True] * real + [False] * (20 - real)
     assert (item["target"][real:] == 0).all()
@@ -74,7 +75,7 @@ def test_long_stride_pads_zero_frames_at_the_end_and_masks_them(tiny_echonet, tm
 def test_masked_labels_only_trust_the_annotated_stretch(tiny_echonet, tmp_path):
     records = read_dataset("echonet_dynamic", tiny_echonet).videos
     dataset = train_clips(records, frames_of(tmp_path), labels="masked", strides=(1, 2, 4))
-    for item in (dataset[i % len(dataset)] for i in range(12)):
+    for item in (dataset[TrainDraw(i % len(dataset), seed=i)] for i in range(12)):
         assert item["mask"].any()  # every clip overlaps the traced beat
         first, last = sorted((*records[item["index"]].ed, *records[item["index"]].es))
         assert item["mask"].sum() <= last - first + 1
@@ -83,7 +84,7 @@ def test_masked_labels_only_trust_the_annotated_stretch(tiny_echonet, tmp_path):
 def test_mirrored_labels_put_whole_curves_on_every_frame(tiny_echonet, tmp_path):
     records = read_dataset("echonet_dynamic", tiny_echonet).videos
     dataset = train_clips(records, frames_of(tmp_path), labels="mirror", clip_frames=40)
-    item = dataset[0]
+    item = dataset[TrainDraw(0, seed=0)]
     assert item["mask"].all()
     ed, es = records[0].ed[0], records[0].es[0]
     # 40 consecutive frames of a sequence with period 2|ED-ES| hold at least one event of each kind.
