@@ -13,9 +13,10 @@ from __future__ import annotations
 import os
 import time
 
-import lightning as L
 import torch
 from lightning.pytorch.callbacks import Callback
+
+from echolab.bench.default_experiments import training_only_trainer
 
 
 class _WaitClock(Callback):
@@ -44,18 +45,7 @@ def bench_data_wait(plain: dict, entry, datamodule, *, epochs: int = 2) -> dict:
     epoch's, the steady state."""
     load_before = os.getloadavg()[0]
     clock = _WaitClock()
-    trainer = L.Trainer(
-        max_epochs=epochs,
-        limit_val_batches=0,
-        num_sanity_val_steps=0,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        accelerator="cpu",
-        devices=1,
-        callbacks=[clock],
-    )
+    trainer = training_only_trainer([clock], max_epochs=epochs)
     trainer.fit(entry.module.from_config(plain, datamodule), datamodule=datamodule)
     measured = [
         {

@@ -43,3 +43,22 @@ def prepare(exp: str, work: Path, overrides: list[str] = ()) -> tuple[dict, obje
     datamodule.prepare_data()
     datamodule.setup("fit")
     return plain, entry, datamodule
+
+
+def training_only_trainer(callbacks: list, **settings) -> L.Trainer:
+    """A one-process CPU trainer that only trains (no validation, checkpoints, bars or summaries), so a
+    benchmark times training steps and nothing else; `settings` add to or replace these."""
+    return L.Trainer(
+        **{
+            "limit_val_batches": 0,
+            "num_sanity_val_steps": 0,
+            "logger": False,
+            "enable_checkpointing": False,
+            "enable_progress_bar": False,
+            "enable_model_summary": False,
+            "accelerator": "cpu",
+            "devices": 1,
+            "callbacks": callbacks,
+            **settings,
+        }
+    )

@@ -20,12 +20,12 @@ import statistics
 import time
 from pathlib import Path
 
-import lightning as L
 import torch
 from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.loggers import CSVLogger
 from torch.utils.data import DataLoader, Dataset
 
+from echolab.bench.default_experiments import training_only_trainer
 from echolab.tasks.keyframe.module import masked_mse
 from echolab.tasks.optim import configure_optimization
 from echolab.tasks.view.losses import training_loss
@@ -114,19 +114,12 @@ def bench_lightning_overhead(
 
 def _lightning_steps(module, loader: DataLoader, plain: dict, work: Path, steps: int) -> list[tuple]:
     clock = _StepStarts()
-    trainer = L.Trainer(
+    trainer = training_only_trainer(
+        [clock],
         max_steps=steps,
         max_epochs=1,
-        limit_val_batches=0,
-        num_sanity_val_steps=0,
-        logger=CSVLogger(work / "lightning-overhead"),
+        logger=CSVLogger(work / "lightning-overhead"),  # logging is part of what Lightning costs
         log_every_n_steps=plain["trainer"]["log_every_n_steps"],
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        accelerator="cpu",
-        devices=1,
-        callbacks=[clock],
     )
     trainer.fit(module, train_dataloaders=loader, val_dataloaders=loader)  # (limit_val_batches=0: never run)
     return _durations(clock.times)

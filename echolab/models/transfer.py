@@ -22,17 +22,19 @@ ARCHITECTURE = ("frames", "size", "patch", "tubelet", "dim", "depth", "heads", "
 _FROM_DATA = {"frames": "data.clip.frames", "size": "data.size"}
 
 
-def transfer_encoder(
-    architecture: dict, *, init: str | None, init_from: str, freeze: bool, model_name: str
-) -> VideoViT:
-    """The encoder of `model_name` (its `ARCHITECTURE` values), initialised and frozen as asked."""
+def transfer_encoder(model_name: str, arguments: dict) -> VideoViT:
+    """The encoder of `model_name` built from its constructor's `arguments` (its `locals()`: the
+    `ARCHITECTURE` values plus `init`, `init_from` and `freeze_encoder`), initialised and frozen as asked.
+    Taking the arguments whole keeps each transfer model's constructor the only list of its keys."""
+    architecture = {key: arguments[key] for key in ARCHITECTURE}
+    init, init_from = arguments["init"], arguments["init_from"]
     check_choice("model.init_from", init_from, ENCODERS)
     encoder = VideoViT(**architecture)
     if init is not None:
         pretrained, _ = load_encoder(init, init_from)  # a missing file or another task's is refused there
         _check_architecture(init, read_header(init)["hyper_parameters"]["model"], architecture, model_name)
         encoder.load_state_dict(pretrained.state_dict())
-    if freeze:
+    if arguments["freeze_encoder"]:
         encoder.requires_grad_(False)
     return encoder
 

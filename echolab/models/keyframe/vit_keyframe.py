@@ -39,19 +39,7 @@ class ViTKeyframe(KeyframeModel):
     ):
         super().__init__()
         check_outputs("vit_keyframe", num_classes)
-        architecture = dict(
-            frames=frames,
-            size=size,
-            patch=patch,
-            tubelet=tubelet,
-            dim=dim,
-            depth=depth,
-            heads=heads,
-            mlp_ratio=mlp_ratio,
-        )
-        self.encoder = transfer_encoder(
-            architecture, init=init, init_from=init_from, freeze=freeze_encoder, model_name="vit_keyframe"
-        )
+        self.encoder = transfer_encoder("vit_keyframe", locals())
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(dim, tubelet * num_classes)
 

@@ -39,19 +39,7 @@ class ViTVideo(nn.Module):
     ):
         super().__init__()
         check_choice("model.pool", pool, POOLS)
-        architecture = dict(
-            frames=frames,
-            size=size,
-            patch=patch,
-            tubelet=tubelet,
-            dim=dim,
-            depth=depth,
-            heads=heads,
-            mlp_ratio=mlp_ratio,
-        )
-        self.encoder = transfer_encoder(
-            architecture, init=init, init_from=init_from, freeze=freeze_encoder, model_name="vit_video"
-        )
+        self.encoder = transfer_encoder("vit_video", locals())
         self.pool = pool
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(dim, num_classes)
