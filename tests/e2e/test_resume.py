@@ -88,6 +88,11 @@ def _keyframe(request, tmp_path):
     return "keyframe_synthetic", _words(request.getfixturevalue("tiny_echonet"), tmp_path)
 
 
+def _pretrain(request, tmp_path):
+    """DISCOVR: the EMA teachers, the centres and the per-step schedules must all come back."""
+    return "discovr_synthetic", _words(request.getfixturevalue("tiny_echonet"), tmp_path)
+
+
 def test_stfm_run_stopped_by_sigterm_resumes_to_the_same_numbers(request, tmp_path):
     exp, words = _stfm(request, tmp_path)
     run_dir, output, status = _interrupted(exp, words, tmp_path, signal.SIGTERM)
@@ -115,6 +120,7 @@ def test_keyframe_run_killed_resumes_to_the_same_numbers(request, tmp_path):
         (_stfm, signal.SIGKILL, -signal.SIGKILL),
         (_keyframe, signal.SIGTERM, 128 + signal.SIGTERM),
         (_keyframe, signal.SIGINT, 1),  # Ctrl-C: Lightning's exit status
+        (_pretrain, signal.SIGKILL, -signal.SIGKILL),
     ],
 )
 def test_every_way_of_stopping_resumes_to_the_same_numbers(task, signum, status, request, tmp_path):
