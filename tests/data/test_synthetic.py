@@ -331,7 +331,7 @@ def test_refuses_to_overwrite_and_replaces_only_when_asked(ev9v, tmp_path):
 
 
 def test_an_interrupted_write_leaves_no_dataset(tmp_path, monkeypatch):
-    from echolab.data.synthetic import writers
+    from echolab.data.synthetic import dataset_writer
 
     calls = []
 
@@ -341,7 +341,7 @@ def test_an_interrupted_write_leaves_no_dataset(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return render_video(*args, **kwargs)
 
-    monkeypatch.setattr(writers, "render_video", failing_render)
+    monkeypatch.setattr(dataset_writer, "render_video", failing_render)
     with pytest.raises(KeyboardInterrupt):
         write_ev9v(tmp_path / "data", videos_per_class=1, size=48, min_frames=4, max_frames=4, progress=False)
     assert list(tmp_path.iterdir()) == []
@@ -419,8 +419,8 @@ def test_echonet_chords_lie_on_the_drawn_lv_contour(echonet):
 def test_ef_shows_only_as_contraction():
     """The EF set by shortening_for_ef is the EF the tracing measures; the LV is the same at ED."""
     from echolab.data.synthetic.discs import volume_ml
+    from echolab.data.synthetic.echonet import traced_beat, tracing
     from echolab.data.synthetic.views import shortening_for_ef
-    from echolab.data.synthetic.writers import _traced_beat, _tracing
 
     videos = {
         ef: render_video(
@@ -429,8 +429,8 @@ def test_ef_shows_only_as_contraction():
         for ef in (25.0, 70.0)
     }
     for ef, video in videos.items():
-        es, ed = _traced_beat(video)
-        esv, edv = (volume_ml(_tracing(video, frame), video.cm_per_pixel) for frame in (es, ed))
+        es, ed = traced_beat(video)
+        esv, edv = (volume_ml(tracing(video, frame), video.cm_per_pixel) for frame in (es, ed))
         assert 100 * (edv - esv) / edv == pytest.approx(ef, abs=0.5)
     low, high = videos[25.0], videos[70.0]
     assert low.ed == high.ed and low.heart_rate_bpm == high.heart_rate_bpm

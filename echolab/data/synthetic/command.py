@@ -9,10 +9,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from echolab.data.synthetic.writers import write_echonet, write_ev9v, write_manifest_dataset
+from echolab.data.synthetic import WRITERS
 from echolab.errors import ConfigError
 
-WRITERS = {"ev9v": write_ev9v, "echonet": write_echonet, "manifest": write_manifest_dataset}
 # Options that only some formats take: echonet is one view at EchoNet's fixed 112 px.
 _PER_CLASS_ONLY = ("videos_per_class", "size")
 _ECHONET_ONLY = ("videos", "ef_range")
