@@ -24,10 +24,9 @@ from echolab.data.synthetic.files import write_csv
 from echolab.data.synthetic.marker import generator_options, write_marker
 from echolab.data.synthetic.phantom import SyntheticVideo, render_video
 from echolab.data.synthetic.quality import QualitySegment
-from echolab.data.synthetic.splits import check_split, stratified_splits
+from echolab.data.synthetic.splits import stratified_splits
 from echolab.data.synthetic.staging import staged_folder
-from echolab.data.synthetic.views import VIEW_CLASSES, shortening_for_ef
-from echolab.errors import ConfigError
+from echolab.data.synthetic.views import shortening_for_ef
 
 
 @dataclass(frozen=True)
@@ -92,23 +91,6 @@ class DatasetFormat:
     name: str  # the marker's writer name and the progress bar's label
     save_video: Callable[[VideoPlan, Path, str, int], WrittenVideo]  # (plan, root, view, index)
     write_index: Callable[[Path, list[WrittenVideo], list[str]], None]  # (root, videos, their splits)
-
-
-def check_counts(videos: int, option: str, min_frames: int, max_frames: int, split) -> None:
-    if videos < 1:
-        raise ConfigError(f"{option} must be at least 1, got {videos}")
-    if not 2 <= min_frames <= max_frames:
-        raise ConfigError(f"need 2 <= --min-frames <= --max-frames, got {min_frames} and {max_frames}")
-    check_split(split)
-
-
-def per_class_jobs(videos_per_class: int) -> list[tuple[str, int]]:
-    # Interleave classes so that video j of every class keeps its index when videos_per_class grows.
-    return [
-        (view, j * len(VIEW_CLASSES) + c)
-        for c, view in enumerate(VIEW_CLASSES)
-        for j in range(videos_per_class)
-    ]
 
 
 def write_dataset(

@@ -1,5 +1,6 @@
-"""Synthetic data in the EchoNet-Dynamic layout: FileList.csv, VolumeTracings.csv (one traced
-beat per video) and Videos/*.avi at 112x112, plus manifest.csv with every ED and ES."""
+"""The EchoNet-Dynamic layout of a synthetic dataset (writers.write_echonet): FileList.csv,
+VolumeTracings.csv (one traced beat per video) and Videos/*.avi at 112x112, plus manifest.csv with
+every ED and ES."""
 
 from __future__ import annotations
 
@@ -10,55 +11,26 @@ from pathlib import Path
 import numpy as np
 
 from echolab.data.formats.echonet_dynamic import FILE_LIST_COLUMNS, TRACING_COLUMNS
-from echolab.data.synthetic.dataset_writer import (
-    DatasetFormat,
-    VideoPlan,
-    WrittenVideo,
-    check_counts,
-    write_dataset,
-)
+from echolab.data.synthetic.dataset_writer import DatasetFormat, VideoPlan, WrittenVideo
 from echolab.data.synthetic.discs import chords, volume_ml
 from echolab.data.synthetic.files import write_avi, write_csv
 from echolab.data.synthetic.manifest import ManifestRow, write_manifest
 from echolab.data.synthetic.phantom import SyntheticVideo
 from echolab.errors import ConfigError
 
+ECHONET_SIZE = 112  # EchoNet-Dynamic's videos are all 112x112
 _SPLITS = {"train": "TRAIN", "val": "VAL", "test": "TEST"}
-_SIZE = 112
 # The slowest synthetic heart rate, with breathing, is just over 50 bpm.
 _LONGEST_BEAT_SECONDS = 60.0 / 50.0
 
 
-def write_echonet(
-    out: str | Path,
-    *,
-    videos: int = 60,
-    seed: int = 0,
-    min_frames: int = 80,
-    max_frames: int = 128,
-    fps: float = 50.0,
-    split=(0.6, 0.2, 0.2),
-    ef_range: tuple[float, float] | None = None,
-    overwrite: bool = False,
-    progress: bool = True,
-    workers: int = 1,
-) -> Path:
-    """EchoNet-Dynamic: FileList.csv, VolumeTracings.csv (one traced beat: ES rows first, then
-    ED), Videos/*.avi at 112x112; plus manifest.csv with every ED and ES for multi-beat work.
-
-    `ef_range` (low, high), in %: each video's ejection fraction is drawn uniformly from it (the
-    EF a probe of "EF < 50 %" needs on both sides), seen only as how far the LV contracts. None keeps
-    the generator's own spread (median 57 %, about a quarter below 50 %)."""
-    check_counts(videos, "--videos", min_frames, max_frames, split)
-    if ef_range is not None and not (len(ef_range) == 2 and 0 < ef_range[0] <= ef_range[1] < 90):
-        raise ConfigError(f"--ef-range takes LOW HIGH with 0 < LOW <= HIGH < 90 (%), got {ef_range}")
+def check_traceable(min_frames: int, fps: float) -> None:
+    """Every video must hold a whole beat, for VolumeTracings.csv to trace one."""
     beat_frames = int(np.ceil(_LONGEST_BEAT_SECONDS * fps)) + 1
     if min_frames < beat_frames:
         raise ConfigError(
             f"EchoNet videos need a whole beat to trace: at {fps:g} fps use --min-frames {beat_frames} or more"
         )
-    plan = VideoPlan(seed, _SIZE, min_frames, max_frames, fps, ef_range)
-    return write_dataset(_ECHONET, write_echonet, locals(), [("A4C", i) for i in range(videos)], plan)
 
 
 @dataclass(frozen=True)
@@ -131,4 +103,4 @@ def _number(value: float) -> str:
     return f"{value:.4f}"
 
 
-_ECHONET = DatasetFormat("echonet", _save_video, _write_index)
+ECHONET = DatasetFormat("echonet", _save_video, _write_index)

@@ -1,42 +1,15 @@
-"""Synthetic data in the EV9V layout: labels.csv, train/validation/test.txt and one JPEG frame
-folder per video under Images/."""
+"""The EV9V layout of a synthetic dataset (writers.write_ev9v): labels.csv, train/validation/test.txt
+and one JPEG frame folder per video under Images/."""
 
 from __future__ import annotations
 
 import datetime
 from pathlib import Path
 
-from echolab.data.synthetic.dataset_writer import (
-    DatasetFormat,
-    VideoPlan,
-    WrittenVideo,
-    check_counts,
-    per_class_jobs,
-    write_dataset,
-)
+from echolab.data.synthetic.dataset_writer import DatasetFormat, VideoPlan, WrittenVideo
 from echolab.data.synthetic.files import write_csv, write_jpeg
 
 _SPLIT_FILES = {"train": "train.txt", "val": "validation.txt", "test": "test.txt"}
-
-
-def write_ev9v(
-    out: str | Path,
-    *,
-    videos_per_class: int = 30,
-    seed: int = 0,
-    size: int = 128,
-    min_frames: int = 48,
-    max_frames: int = 72,
-    fps: float = 30.0,
-    split=(0.6, 0.2, 0.2),
-    overwrite: bool = False,
-    progress: bool = True,
-    workers: int = 1,
-) -> Path:
-    """EV9V: labels.csv, train/validation/test.txt and one JPEG frame folder per video."""
-    check_counts(videos_per_class, "--videos-per-class", min_frames, max_frames, split)
-    plan = VideoPlan(seed, size, min_frames, max_frames, fps)
-    return write_dataset(_EV9V, write_ev9v, locals(), per_class_jobs(videos_per_class), plan)
 
 
 def _save_video(plan: VideoPlan, root: Path, view: str, index: int) -> WrittenVideo:
@@ -59,4 +32,4 @@ def _write_index(root: Path, videos: list[WrittenVideo], splits: list[str]) -> N
         (root / file_name).write_text("".join(f"{name}\n" for name in chosen))
 
 
-_EV9V = DatasetFormat("ev9v", _save_video, _write_index)
+EV9V = DatasetFormat("ev9v", _save_video, _write_index)

@@ -1,5 +1,5 @@
-"""Synthetic data listed by a manifest CSV (`path,label,split[,fps,ed,es]`), the layout any
-dataset can be described in: all nine views as MJPG AVIs under videos/<CLASS>/."""
+"""The manifest CSV (`path,label,split[,fps,ed,es]`), which any dataset can be described in, and the
+synthetic layout listed by one alone (writers.write_manifest_dataset): MJPG AVIs under videos/<CLASS>/."""
 
 from __future__ import annotations
 
@@ -8,14 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from echolab.data.synthetic.dataset_writer import (
-    DatasetFormat,
-    VideoPlan,
-    WrittenVideo,
-    check_counts,
-    per_class_jobs,
-    write_dataset,
-)
+from echolab.data.synthetic.dataset_writer import DatasetFormat, VideoPlan, WrittenVideo
 from echolab.data.synthetic.files import write_avi
 from echolab.data.synthetic.splits import SPLITS
 
@@ -49,27 +42,6 @@ def write_manifest(path: str | Path, rows: Iterable[ManifestRow]) -> None:
             writer.writerow([row.path, row.label, row.split, *extra])
 
 
-def write_manifest_dataset(
-    out: str | Path,
-    *,
-    videos_per_class: int = 10,
-    seed: int = 0,
-    size: int = 128,
-    min_frames: int = 48,
-    max_frames: int = 72,
-    fps: float = 30.0,
-    split=(0.6, 0.2, 0.2),
-    overwrite: bool = False,
-    progress: bool = True,
-    workers: int = 1,
-) -> Path:
-    """All nine views as MJPG AVIs under videos/<CLASS>/, listed in manifest.csv with labels,
-    splits, frame rates and every ED/ES frame."""
-    check_counts(videos_per_class, "--videos-per-class", min_frames, max_frames, split)
-    plan = VideoPlan(seed, size, min_frames, max_frames, fps)
-    return write_dataset(_MANIFEST, write_manifest_dataset, locals(), per_class_jobs(videos_per_class), plan)
-
-
 def _save_video(plan: VideoPlan, root: Path, view: str, index: int) -> WrittenVideo:
     video = plan.render(view, index)
     path = f"videos/{view}/{view}_{index + 1:05d}.avi"
@@ -85,4 +57,4 @@ def _frames(frames: tuple[int, ...]) -> str:
     return ";".join(str(frame) for frame in frames)
 
 
-_MANIFEST = DatasetFormat("manifest", _save_video, _write_index)
+MANIFEST = DatasetFormat("manifest", _save_video, _write_index)

@@ -4,16 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from echolab.errors import ConfigError
-
 SPLITS = ("train", "val", "test")
-
-
-def check_split(split) -> None:
-    if len(split) != 3 or min(split) < 0 or abs(sum(split) - 1.0) > 1e-6:
-        raise ConfigError(
-            f"split must be three fractions (train, val, test) adding up to 1, got {tuple(split)}"
-        )
 
 
 def stratified_splits(labels: list[str], fractions, seed: int) -> list[str]:
