@@ -416,6 +416,28 @@ def test_echonet_chords_lie_on_the_drawn_lv_contour(echonet):
         assert np.allclose((discs[:, 2:] - discs[:, :2]) @ direction, 0, atol=1e-2), "discs are perpendicular"
 
 
+def test_every_format_lists_its_degraded_frames_under_its_own_video_names(ev9v, echonet):
+    """The skeleton's quality table and marker, as each format's index names its videos."""
+    _, labels = _read_csv(ev9v / "labels.csv")
+    _, files = _read_csv(echonet / "FileList.csv")
+    for root, writer, names in (
+        (ev9v, "ev9v", [r["names"] for r in labels]),
+        (echonet, "echonet", [r["FileName"] for r in files]),
+    ):
+        header, rows = _read_csv(root / "synthetic_quality.csv")
+        assert header == ["video", "defect", "start", "stop"] and rows
+        assert {row["video"] for row in rows} <= set(names) and read_marker(root)["writer"] == writer
+    _, rows = _read_csv(echonet / "synthetic_quality.csv")
+    for index, file in enumerate(files):  # FileList.csv lists video i of the seed as row i
+        video = render_video(
+            "A4C", seed=0, index=index, size=112, frames=int(file["NumberOfFrames"]), fps=25.0
+        )
+        listed = [
+            [r["defect"], int(r["start"]), int(r["stop"])] for r in rows if r["video"] == file["FileName"]
+        ]
+        assert listed == [[s.kind, s.start, s.stop] for s in video.quality_segments]
+
+
 def test_ef_shows_only_as_contraction():
     """The EF set by shortening_for_ef is the EF the tracing measures; the LV is the same at ED."""
     from echolab.data.synthetic.discs import volume_ml
