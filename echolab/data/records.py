@@ -73,26 +73,26 @@ def parse_split(value: str, *, where: str) -> str:
 
 def parse_fps(text: str, where: str) -> float | None:
     """A frame rate cell: empty, zero or non-finite means unknown (None)."""
-    if not text:
-        return None
-    try:
-        fps = float(text)
-    except ValueError:
-        raise DatasetError(f"{where}: frame rate {text!r} is not a number") from None
-    return fps if math.isfinite(fps) and fps > 0 else None
+    fps = _number_cell(text, where, "frame rate")
+    return fps if fps is not None and math.isfinite(fps) and fps > 0 else None
 
 
 def parse_ef(text: str, where: str) -> float | None:
     """An ejection fraction cell (%): empty means unknown (None); anything but a number in 0..100 is wrong."""
+    ef = _number_cell(text, where, "EF")
+    if ef is not None and not 0.0 <= ef <= 100.0:
+        raise DatasetError(f"{where}: EF {text} is not a percentage between 0 and 100")
+    return ef
+
+
+def _number_cell(text: str, where: str, what: str) -> float | None:
+    """A numeric cell's value, None when it is empty."""
     if not text:
         return None
     try:
-        ef = float(text)
+        return float(text)
     except ValueError:
-        raise DatasetError(f"{where}: EF {text!r} is not a number") from None
-    if not 0.0 <= ef <= 100.0:
-        raise DatasetError(f"{where}: EF {text} is not a percentage between 0 and 100")
-    return ef
+        raise DatasetError(f"{where}: {what} {text!r} is not a number") from None
 
 
 def read_csv_rows(
