@@ -9,6 +9,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from echolab.data.formats.ev9v import SPLIT_FILES
 from echolab.data.synthetic import WRITERS
 from echolab.errors import ConfigError
 
@@ -83,8 +84,7 @@ def run(args: argparse.Namespace) -> int:
 def _split_counts(format: str, root: Path) -> Counter:
     """Videos per split, read back from the written dataset."""
     if format == "ev9v":
-        files = {"train": "train.txt", "val": "validation.txt", "test": "test.txt"}
-        return Counter({split: len((root / name).read_text().split()) for split, name in files.items()})
+        return Counter({split: len((root / name).read_text().split()) for split, name in SPLIT_FILES.items()})
     table, column = ("FileList.csv", "Split") if format == "echonet" else ("manifest.csv", "split")
     with open(root / table, newline="") as handle:
         return Counter(row[column].lower() for row in csv.DictReader(handle))

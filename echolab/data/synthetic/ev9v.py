@@ -6,10 +6,9 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
+from echolab.data.formats.ev9v import SPLIT_FILES
 from echolab.data.synthetic.dataset_writer import DatasetFormat, VideoPlan, WrittenVideo
 from echolab.data.synthetic.files import write_csv, write_jpeg
-
-_SPLIT_FILES = {"train": "train.txt", "val": "validation.txt", "test": "test.txt"}
 
 
 def _save_video(plan: VideoPlan, root: Path, view: str, index: int) -> WrittenVideo:
@@ -27,7 +26,7 @@ def _save_video(plan: VideoPlan, root: Path, view: str, index: int) -> WrittenVi
 
 def _write_index(root: Path, videos: list[WrittenVideo], splits: list[str]) -> None:
     write_csv(root / "labels.csv", ["names", "labels"], [(video.name, video.view) for video in videos])
-    for split_name, file_name in _SPLIT_FILES.items():
+    for split_name, file_name in SPLIT_FILES.items():
         chosen = [video.name for video, s in zip(videos, splits, strict=True) if s == split_name]
         (root / file_name).write_text("".join(f"{name}\n" for name in chosen))
 
