@@ -16,16 +16,11 @@ from echolab.io.cache import FrameCache
 log = logging.getLogger(__name__)
 
 
-_WRITERS = ("ev9v", "echonet", "manifest")
-
-
 def _writer(name: str):
-    import echolab.data.synthetic as synthetic
+    from echolab.data.synthetic import WRITERS
 
-    check_choice("data.synthetic.writer", name, sorted(_WRITERS))
-    return {"ev9v": synthetic.write_ev9v, "echonet": synthetic.write_echonet}.get(
-        name, synthetic.write_manifest_dataset
-    )
+    check_choice("data.synthetic.writer", name, sorted(WRITERS))
+    return WRITERS[name]
 
 
 def ensure_dataset(data: dict) -> None:

@@ -331,7 +331,7 @@ def test_refuses_to_overwrite_and_replaces_only_when_asked(ev9v, tmp_path):
 
 
 def test_an_interrupted_write_leaves_no_dataset(tmp_path, monkeypatch):
-    from echolab.data.synthetic import writers
+    from echolab.data.synthetic import dataset_writer
 
     calls = []
 
@@ -341,7 +341,7 @@ def test_an_interrupted_write_leaves_no_dataset(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return render_video(*args, **kwargs)
 
-    monkeypatch.setattr(writers, "render_video", failing_render)
+    monkeypatch.setattr(dataset_writer, "render_video", failing_render)
     with pytest.raises(KeyboardInterrupt):
         write_ev9v(tmp_path / "data", videos_per_class=1, size=48, min_frames=4, max_frames=4, progress=False)
     assert list(tmp_path.iterdir()) == []
@@ -416,11 +416,33 @@ def test_echonet_chords_lie_on_the_drawn_lv_contour(echonet):
         assert np.allclose((discs[:, 2:] - discs[:, :2]) @ direction, 0, atol=1e-2), "discs are perpendicular"
 
 
+def test_every_format_lists_its_degraded_frames_under_its_own_video_names(ev9v, echonet):
+    """The skeleton's quality table and marker, as each format's index names its videos."""
+    _, labels = _read_csv(ev9v / "labels.csv")
+    _, files = _read_csv(echonet / "FileList.csv")
+    for root, writer, names in (
+        (ev9v, "ev9v", [r["names"] for r in labels]),
+        (echonet, "echonet", [r["FileName"] for r in files]),
+    ):
+        header, rows = _read_csv(root / "synthetic_quality.csv")
+        assert header == ["video", "defect", "start", "stop"] and rows
+        assert {row["video"] for row in rows} <= set(names) and read_marker(root)["writer"] == writer
+    _, rows = _read_csv(echonet / "synthetic_quality.csv")
+    for index, file in enumerate(files):  # FileList.csv lists video i of the seed as row i
+        video = render_video(
+            "A4C", seed=0, index=index, size=112, frames=int(file["NumberOfFrames"]), fps=25.0
+        )
+        listed = [
+            [r["defect"], int(r["start"]), int(r["stop"])] for r in rows if r["video"] == file["FileName"]
+        ]
+        assert listed == [[s.kind, s.start, s.stop] for s in video.quality_segments]
+
+
 def test_ef_shows_only_as_contraction():
     """The EF set by shortening_for_ef is the EF the tracing measures; the LV is the same at ED."""
     from echolab.data.synthetic.discs import volume_ml
+    from echolab.data.synthetic.echonet import traced_beat, tracing
     from echolab.data.synthetic.views import shortening_for_ef
-    from echolab.data.synthetic.writers import _traced_beat, _tracing
 
     videos = {
         ef: render_video(
@@ -429,8 +451,8 @@ def test_ef_shows_only_as_contraction():
         for ef in (25.0, 70.0)
     }
     for ef, video in videos.items():
-        es, ed = _traced_beat(video)
-        esv, edv = (volume_ml(_tracing(video, frame), video.cm_per_pixel) for frame in (es, ed))
+        es, ed = traced_beat(video)
+        esv, edv = (volume_ml(tracing(video, frame), video.cm_per_pixel) for frame in (es, ed))
         assert 100 * (edv - esv) / edv == pytest.approx(ef, abs=0.5)
     low, high = videos[25.0], videos[70.0]
     assert low.ed == high.ed and low.heart_rate_bpm == high.heart_rate_bpm

@@ -9,10 +9,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from echolab.data.synthetic.writers import write_echonet, write_ev9v, write_manifest_dataset
+from echolab.data.formats.ev9v import SPLIT_FILES
+from echolab.data.synthetic import WRITERS
 from echolab.errors import ConfigError
 
-WRITERS = {"ev9v": write_ev9v, "echonet": write_echonet, "manifest": write_manifest_dataset}
 # Options that only some formats take: echonet is one view at EchoNet's fixed 112 px.
 _PER_CLASS_ONLY = ("videos_per_class", "size")
 _ECHONET_ONLY = ("videos", "ef_range")
@@ -84,8 +84,7 @@ def run(args: argparse.Namespace) -> int:
 def _split_counts(format: str, root: Path) -> Counter:
     """Videos per split, read back from the written dataset."""
     if format == "ev9v":
-        files = {"train": "train.txt", "val": "validation.txt", "test": "test.txt"}
-        return Counter({split: len((root / name).read_text().split()) for split, name in files.items()})
+        return Counter({split: len((root / name).read_text().split()) for split, name in SPLIT_FILES.items()})
     table, column = ("FileList.csv", "Split") if format == "echonet" else ("manifest.csv", "split")
     with open(root / table, newline="") as handle:
         return Counter(row[column].lower() for row in csv.DictReader(handle))
