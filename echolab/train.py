@@ -14,6 +14,7 @@ from omegaconf import DictConfig
 from echolab.callbacks.budget import fit_record
 from echolab.callbacks.interruption import ResumeHint
 from echolab.callbacks.standard import build_callbacks, evaluation_callbacks
+from echolab.callbacks.test_intervals import TestIntervals
 from echolab.callbacks.wandb_upload import WandbUpload
 from echolab.checkpoints import AtomicCheckpointIO, StoreExperiment, check_against_experiment, read_header
 from echolab.config import to_plain
@@ -24,7 +25,7 @@ from echolab.loggers import build_loggers
 from echolab.quiet import silence_library_noise
 from echolab.resume import RESUME_CHECKPOINT, ResumePoint
 from echolab.runs import claim_run_dir, format_summary, write_config, write_metrics
-from echolab.stats.run_scores import bootstrap_resamples, record_test_scores
+from echolab.stats.run_scores import bootstrap_resamples
 from echolab.tasks.registry import task_entry
 
 
@@ -51,23 +52,21 @@ def _trainer(
     return L.Trainer(
         **_trainer_arguments(cfg["trainer"]),
         logger=build_loggers(cfg, run_dir, resumed_at),
-        callbacks=[*callbacks, WandbUpload(run_dir)],  # last: uploads what the report callback wrote
+        # last: W&B gets what the report callback wrote and the intervals of the test metrics
+        callbacks=[*callbacks, TestIntervals(run_dir, cfg["task"]), WandbUpload(run_dir)],
         default_root_dir=run_dir,
         enable_progress_bar=True,
         plugins=[AtomicCheckpointIO()],
     )
 
 
-def _final_passes(trainer: L.Trainer, module, datamodule, ckpt_path, run_dir: Path, task: dict) -> dict:
-    """Validation and test metrics of one checkpoint, as metrics.json records them (test metrics with
-    bootstrap intervals; the per-video rows behind them go to video_scores.json)."""
+def _final_passes(trainer: L.Trainer, module, datamodule, ckpt_path) -> dict:
+    """Validation and test metrics of one checkpoint, as metrics.json records them (the test metrics
+    with their bootstrap intervals: callbacks/test_intervals.py)."""
     trainer.validate(module, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)
     validation = dict(module.val_report)
     trainer.test(module, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)
-    scored = {}
-    if trainer.is_global_zero:  # rank 0 writes the run folder: video_scores.json, then metrics.json
-        scored = record_test_scores(run_dir, task["name"], module.test_scores(), bootstrap_resamples(task))
-    return {"val": validation, "test": module.test_report | scored}
+    return {"val": validation, "test": module.test_report}
 
 
 def _headline(metrics: dict, keys: tuple[str, ...]) -> dict:
@@ -131,7 +130,7 @@ def train(
         fitted = fit_record(trainer)  # before the final passes restore callback states from best.ckpt
         run_dir = Path(checkpoint.dirpath).parent  # rank 0's, on every process: Lightning broadcasts it
         best = checkpoint.best_model_path or str(run_dir / RESUME_CHECKPOINT)  # no best: nothing validated
-        metrics = _final_passes(trainer, module, datamodule, best, run_dir, plain["task"])
+        metrics = _final_passes(trainer, module, datamodule, best)
     except SIGTERMException:  # a SystemExit with status 0; a scheduler must see the run did not finish
         raise SystemExit(128 + signal.SIGTERM) from None
     metrics |= {
@@ -182,7 +181,7 @@ def evaluate(
     if launched_as_rank_zero():
         write_config(run_dir, _recorded(plain, datamodule), [*overrides, f"ckpt={ckpt}"])
     trainer = _trainer(plain, run_dir, [*evaluation_callbacks(plain, run_dir), entry.report(run_dir)])
-    metrics = _final_passes(trainer, module, datamodule, None, run_dir, plain["task"])
+    metrics = _final_passes(trainer, module, datamodule, None)
     metrics |= {
         "exp": plain["exp"],
         "checkpoint": str(ckpt),

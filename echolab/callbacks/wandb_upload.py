@@ -4,7 +4,8 @@ A task's report callback writes `predictions.csv` and `plots/*.png` into the run
 placed after it, sends W&B the same things (the resolved config is already the W&B run's config, see
 `echolab.loggers.build_loggers`):
   - the judged checkpoint's scalar validation and test metrics as the run summary (`val/acc`, `test/acc`,
-    ...), the same numbers as metrics.json, so a W&B sweep reads its metric where a local sweep does;
+    ...), the same numbers as metrics.json, so a W&B sweep reads its metric where a local sweep does,
+    with each test metric's 95 % bootstrap interval beside it (`test/acc_ci_low`, `test/acc_ci_high`);
   - every per-class table of the test report (`per_class`) and the confusion matrix as W&B tables;
   - every PNG in `<run>/plots/` as an image (`plots/<name>`): confusion matrix, per-class bars, ED/ES curves;
   - `predictions.csv` as a table (`test/predictions`).
@@ -25,13 +26,33 @@ from echolab.loggers import wandb_logger
 
 def scalar_summary(reports: dict[str, dict]) -> dict[str, float]:
     """`{"val": {"acc": 0.9, "per_class": {...}}}` -> `{"val/acc": 0.9}`: the finite numbers of each
-    report (an undefined metric, NaN, is left out as metrics.json leaves it null)."""
-    return {
+    report (an undefined metric, NaN, is left out as metrics.json leaves it null), and each bootstrap
+    interval of `intervals` as two numbers: `test/acc_ci_low`, `test/acc_ci_high`, and
+    `test/per_class/A4C/f1_ci_low` for a per-class one."""
+    summary = {
         f"{split}/{name}": float(value)
         for split, report in reports.items()
         for name, value in report.items()
-        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        if _finite(value)
     }
+    for split, report in reports.items():
+        for path, interval in _leaves(report.get("intervals") or {}):
+            if interval is not None and all(_finite(bound) for bound in interval):
+                summary |= {f"{split}/{path}_ci_low": interval[0], f"{split}/{path}_ci_high": interval[1]}
+    return summary
+
+
+def _finite(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _leaves(tree: dict, prefix: str = ""):
+    """(path, [low, high]) of each interval in metrics.json's nested `intervals` block."""
+    for name, value in tree.items():
+        if isinstance(value, dict):
+            yield from _leaves(value, f"{prefix}{name}/")
+        else:
+            yield f"{prefix}{name}", value
 
 
 def _number(text: str) -> float | None:

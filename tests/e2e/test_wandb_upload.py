@@ -24,6 +24,18 @@ def test_scalar_summary_keeps_only_the_numbers_of_each_report():
     assert scalar_summary(reports) == {"val/acc": 0.5, "val/loss": 1.0, "test/acc": 0.25}
 
 
+def test_scalar_summary_gives_each_interval_as_its_two_bounds():
+    intervals = {"acc": [0.2, 0.3], "afd": None, "per_class": {"A": {"f1": [0.9, 1.0]}}}
+    summary = scalar_summary({"test": {"acc": 0.25, "intervals": intervals}})
+    assert summary == {
+        "test/acc": 0.25,
+        "test/acc_ci_low": 0.2,
+        "test/acc_ci_high": 0.3,
+        "test/per_class/A/f1_ci_low": 0.9,
+        "test/per_class/A/f1_ci_high": 1.0,
+    }
+
+
 def test_read_table_turns_numeric_cells_into_numbers(tmp_path):
     path = tmp_path / "predictions.csv"
     path.write_text("file,label,confidence,correct\nv1,A4C,0.75,1\nv2,PLAX,0.5,\n")
@@ -63,6 +75,8 @@ def test_offline_run_gets_config_summary_plots_and_tables(smoke_overrides, finis
     assert run["config"]["exp"] == "view_synthetic" and run["config"]["profile"] == "smoke"
     assert run["summary"]["val/acc"] == pytest.approx(metrics["val"]["acc"])
     assert run["summary"]["test/macro_f1"] == pytest.approx(metrics["test"]["macro_f1"])
+    low, high = metrics["test"]["intervals"]["macro_f1"]
+    assert (run["summary"]["test/macro_f1_ci_low"], run["summary"]["test/macro_f1_ci_high"]) == (low, high)
 
     (offline,) = (result.run_dir / "wandb").glob("offline-run-*")
     media = offline / "files" / "media"
