@@ -40,3 +40,8 @@ def silence_library_noise() -> None:
     # processes, each video once (distributed.gather_rows): the videos DistributedSampler repeats do
     # not count twice, which is what Lightning's advice to evaluate on one device is about.
     warnings.filterwarnings("ignore", message=r"Using `DistributedSampler` with the dataloaders")
+    # The same for the epoch-level numbers the tasks log: they are already the same on every process
+    # (from the gathered rows, or averaged by the strategy), so syncing them again would change nothing.
+    warnings.filterwarnings(
+        "ignore", message=r"It is recommended to use `self.log\('(val|test|collapse)/.*sync_dist=True\)`"
+    )

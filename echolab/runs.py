@@ -135,6 +135,8 @@ def format_summary(
 
 
 def _shown(value) -> str:
+    if value is None:
+        return "undefined (see metrics.json)"  # e.g. a spread over batches of one clip, an AFD without peaks
     if isinstance(value, tuple):
         value, (low, high) = value
         return f"{value:.3f} [{low:.3f}, {high:.3f}]"

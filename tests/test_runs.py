@@ -72,4 +72,7 @@ def test_the_summary_prints_a_value_with_its_interval(tmp_path):
         "trained x", tmp_path, {"test/acc": (0.98611, [0.95833, 1.0]), "val/acc": 0.9, "test/n": None}
     )
     assert "  test/acc     0.986 [0.958, 1.000]" in text.splitlines()
-    assert "  val/acc      0.900" in text.splitlines() and "  test/n       None" in text.splitlines()
+    assert (
+        "  val/acc      0.900" in text.splitlines()
+        and "  test/n       undefined (see metrics.json)" in text.splitlines()
+    )
