@@ -127,3 +127,17 @@ def test_two_processes_with_half_the_batch_train_what_one_process_does(tiny_ev9v
     one, two = (json.loads((run / "metrics.json").read_text()) for run in (one_run, two_run))
     for split in ("val", "test"):
         assert _close(one[split], two[split], tolerance=TRAINED_TOLERANCE) == []
+
+
+@pytest.mark.slow
+def test_pretraining_run_on_two_processes(echonet_with_three_test_videos, tmp_path):
+    """DISCOVR on two processes: one run folder, one summary, every loss term and monitor averaged over
+    the processes (the evaluation masks are random, so its numbers are not compared with one process's)."""
+    words = view_words(echonet_with_three_test_videos, tmp_path, *EVERY_VIDEO)
+    run_dir, printed = _train_on_two_processes("discovr_synthetic", words, tmp_path / "runs")
+    assert printed.count("── trained") == 1
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    for split in ("val", "test"):
+        terms = {"loss", "cluster", "cluster_reverse", "image_dino", "video_dino", "prototypes_used"}
+        assert terms <= set(metrics[split]) and all(metrics[split][t] > 0 for t in terms)
+    assert {p.name for p in (run_dir / "checkpoints").iterdir()} == {"best.ckpt", "last.ckpt"}
