@@ -22,6 +22,7 @@ from echolab.data.sources import describe_provenance
 from echolab.errors import DatasetError, EcholabError
 from echolab.probe.arms import Arm
 from echolab.probe.data import ProbeData, open_probe_data
+from echolab.probe.intervals import headline_intervals
 from echolab.probe.perturb import Perturbation
 from echolab.probe.protocol import run_protocol
 from echolab.probe.report import headline, summary_lines, write_plots, write_predictions
@@ -93,6 +94,13 @@ def probe(cfg: DictConfig, arm: Arm, overrides: list[str] = (), *, started: floa
         },
         "features": {key: outcome.report for key, outcome in outcomes.items()},
         "headline": headline(arm.feature_keys[0], outcomes[arm.feature_keys[0]].report, target, settings),
+        **headline_intervals(
+            values["test"],
+            outcomes[arm.feature_keys[0]].predictions,
+            target,
+            settings.k[0],
+            settings.bootstrap,
+        ),
         "data_source": data.provenance,
         "seconds": round(time.time() - started, 1),
     }
@@ -103,7 +111,8 @@ def probe(cfg: DictConfig, arm: Arm, overrides: list[str] = (), *, started: floa
         "target": f"{target.name}, {len(data.splits['test'])} test videos",
         "time": f"{metrics['seconds']:.0f} s",
     }
-    print(format_summary(f"probed {plain['exp']}", run_dir, summary_lines(outcomes, target, settings), extra))
+    lines = summary_lines(outcomes, target, settings, metrics.get("intervals", {}))
+    print(format_summary(f"probed {plain['exp']}", run_dir, lines, extra))
     return RunResult(run_dir, metrics)
 
 

@@ -95,20 +95,28 @@ def headline(key: str, report: dict, target: Target, settings: ProbeSettings) ->
 
 
 def summary_lines(
-    outcomes: dict[str, ProbeOutcome], target: Target, settings: ProbeSettings
-) -> dict[str, float | None]:
+    outcomes: dict[str, ProbeOutcome], target: Target, settings: ProbeSettings, intervals: dict
+) -> dict[str, float | tuple | None]:
     """Per feature set: test macro-F1 of kNN (train bank, first k) and of the linear probe, and the
-    robustness drops; for EF, the linear probe's R² and mean absolute error."""
-    lines: dict[str, float | None] = {}
-    for key, outcome in outcomes.items():
+    robustness drops; for EF, the linear probe's R² and mean absolute error. The headline feature set
+    (the first) shows its 95 % intervals (`intervals`, probe/intervals.py) beside its numbers."""
+    lines: dict[str, float | tuple | None] = {}
+    k = settings.k[0]
+    for position, (key, outcome) in enumerate(outcomes.items()):
         report = outcome.report
-        if not target.is_classification:
-            lines[f"{key} linear R²"] = report["linear"]["test"]["r2"]
-            lines[f"{key} linear MAE"] = report["linear"]["test"]["mae"]
-            continue
-        k = settings.k[0]
-        lines[f"{key} kNN{k} F1"] = report["knn"]["train_bank"][f"k{k}"]["macro_f1"]
-        lines[f"{key} linear F1"] = report["linear"]["test"]["macro_f1"]
+        if target.is_classification:
+            shown = {
+                f"knn{k}_macro_f1": (f"{key} kNN{k} F1", report["knn"]["train_bank"][f"k{k}"]["macro_f1"]),
+                "linear_macro_f1": (f"{key} linear F1", report["linear"]["test"]["macro_f1"]),
+            }
+        else:
+            shown = {
+                "linear_r2": (f"{key} linear R²", report["linear"]["test"]["r2"]),
+                "linear_mae": (f"{key} linear MAE", report["linear"]["test"]["mae"]),
+            }
+        for metric, (line, value) in shown.items():
+            interval = intervals.get(metric) if position == 0 else None
+            lines[line] = (value, interval) if interval is not None else value
         for name, value in report.get("robustness", {}).items():
             if isinstance(value, dict):
                 lines[f"{key} {name} drop"] = value["relative_drop"]

@@ -21,6 +21,7 @@ class ProbeSettings:
     severity: float
     pixel_size: int
     batch_size: int
+    bootstrap: int
 
     @classmethod
     def from_block(cls, block: dict) -> Self:
@@ -55,6 +56,10 @@ class ProbeSettings:
         if unknown:
             problems.append(
                 f"probe.perturbations {unknown} are unknown; choose from {', '.join(PERTURBATIONS)}"
+            )
+        if isinstance(self.bootstrap, bool) or not isinstance(self.bootstrap, int) or self.bootstrap < 0:
+            problems.append(
+                f"probe.bootstrap must be a whole number of resamples (0: none), got {self.bootstrap!r}"
             )
         if not 0 <= self.severity <= 1:
             problems.append(f"probe.severity must lie in [0, 1], got {self.severity}")

@@ -83,6 +83,8 @@ def test_ef_category_probe_writes_a_run_folder(ef_echonet, tmp_path, capsys):
     robustness = report["robustness"]
     assert robustness["clean_macro_f1"] == knn["macro_f1"] and set(robustness) >= {"speckle", "gain", "depth"}
     assert metrics["headline"]["knn3_macro_f1"] == knn["macro_f1"]
+    low, high = metrics["intervals"]["knn3_macro_f1"]
+    assert low <= knn["macro_f1"] <= high and metrics["bootstrap"]["videos"] == metrics["videos"]["test"]
 
     rows = _rows(run / "predictions.csv")
     assert len(rows) == metrics["videos"]["test"]
