@@ -8,6 +8,7 @@ from echolab.bench.run import BENCHMARKS
 RUNTIMES = ["eager", "torchscript", "onnxruntime"]
 
 
+@pytest.mark.slow  # three runtimes timed on two models; the exports' equality is tested in tests/export/
 def test_each_runtime_timed_per_video_as_a_ratio_to_eager_with_equal_outputs():
     result = bench_export_latency(
         ("view_synthetic",), overrides=("data.size=32", "data.eval_clips=2"), repeats=2

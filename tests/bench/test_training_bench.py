@@ -21,7 +21,10 @@ def prepared(tmp_path_factory):
     return {exp: (prepare(exp, work, SMOKE[exp]), work) for exp in SMALLER}
 
 
-@pytest.mark.parametrize("exp", list(SMALLER))
+# the keyframe side is the same code on another task: slow, to keep the fast suite short
+@pytest.mark.parametrize(
+    "exp", [pytest.param(exp, marks=pytest.mark.slow if exp != "view_synthetic" else ()) for exp in SMALLER]
+)
 def test_lightning_overhead_times_both_sides_and_divides(prepared, exp):
     (plain, entry, datamodule), work = prepared[exp]
     result = bench_lightning_overhead(plain, entry, datamodule, work, steps=3, repeats=2, warmup=1)

@@ -34,9 +34,15 @@ def test_experiment_runs_one_step(exp, smoke_overrides):
 
 
 @pytest.mark.parametrize("model", VIEW_MODELS)
-def test_model_fragment_runs_one_step(model, smoke_overrides):
-    metrics = _train("view_synthetic", smoke_overrides, f"model={model}")
-    assert 0.0 <= metrics["test"]["acc"] <= 1.0
+def test_model_fragment_composes_with_the_default_experiment(model):
+    composed = load_experiment("view_synthetic", ["profile=smoke", f"model={model}"])
+    assert composed.model.name == load_fragment("model", model).model.name
+
+
+def test_every_model_fragment_trains_in_some_experiment():
+    """So the experiments' one-step runs train every model a fragment names (no second training here)."""
+    trained = {load_experiment(e, ["profile=smoke"]).model.name for e in VIEW_EXPERIMENTS}
+    assert {load_fragment("model", m).model.name for m in VIEW_MODELS} <= trained
 
 
 def test_every_experiment_and_model_fragment_is_exercised_somewhere():
