@@ -1,0 +1,155 @@
+"""The pretraining bar table (issue 13): every arm's EF-category probes over seeds, read from probe run folders.
+
+A bar manifest (`manifest.json`, written by `scripts/pretrain_bar.py`) lists, per arm and seed, the
+pretraining run folder (if the arm trains) and the probe run folders of each target:
+
+    {"budget": {...}, "arms": {"DISCOVR": {"0": {"train": DIR, "ef_category": DIR, "ef": DIR}, ...}, ...}}
+
+From those folders alone this module makes the table (mean ± SD over seeds of the headline feature set's
+kNN and linear macro-F1, the EF R², the robustness drops, the training CPU seconds) and the paired
+bootstrap differences between two arms on the EF-category kNN (every seed of both scored on the same
+resampled test videos, `echolab.stats.bootstrap.paired_differences`).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+
+from echolab.probe.metrics import classification_metrics
+from echolab.stats.bootstrap import paired_differences
+
+PERTURBATIONS = ("speckle", "gain", "depth")
+EF_CLASSES = ["Abnormal", "Normal"]
+
+
+def probe_metrics(run_dir: str | Path) -> dict:
+    return json.loads((Path(run_dir) / "metrics.json").read_text())
+
+
+def knn_rows(run_dir: str | Path, column: str = "knn20") -> list[dict]:
+    """One row per test video of a probe run: `video`, `label` and the headline feature set's
+    prediction in `column` (e.g. knn20, linear)."""
+    feature = probe_metrics(run_dir)["headline"]["feature"]
+    with open(Path(run_dir) / "predictions.csv", newline="") as handle:
+        return [
+            {"video": row["video"], "label": row["label"], "predicted": row[f"{feature}:{column}"]}
+            for row in csv.DictReader(handle)
+        ]
+
+
+def macro_f1(rows: list[dict]) -> dict[str, float]:
+    """The EF-category macro-F1 of rows from `knn_rows` (a bootstrap metrics_fn)."""
+    index = {name: i for i, name in enumerate(EF_CLASSES)}
+    truth = np.array([index[row["label"]] for row in rows])
+    predicted = np.array([index[row["predicted"]] for row in rows])
+    return {"macro_f1": classification_metrics(truth, predicted, EF_CLASSES)["macro_f1"]}
+
+
+def arm_scores(seeds: dict[str, dict]) -> dict[str, list[float]]:
+    """Per measured quantity, one value per seed (in seed order) of one arm's manifest entry."""
+    scores: dict[str, list[float]] = {}
+
+    def add(name: str, value) -> None:
+        if value is not None:
+            scores.setdefault(name, []).append(float(value))
+
+    for _, runs in sorted(seeds.items(), key=lambda item: int(item[0])):
+        if "ef_category" in runs:
+            metrics = probe_metrics(runs["ef_category"])
+            head = metrics["headline"]
+            feature = metrics["features"][head["feature"]]
+            add("knn", head["knn20_macro_f1"])
+            add("knn_mean_token", _mean_token_knn(metrics, head["feature"]))
+            add("linear", head["linear_macro_f1"])
+            robustness = feature.get("robustness", {})
+            for kind in PERTURBATIONS:
+                if isinstance(robustness.get(kind), dict):
+                    add(f"{kind}_drop", robustness[kind]["relative_drop"])
+        if "ef" in runs:
+            add("ef_r2", probe_metrics(runs["ef"])["headline"]["linear_r2"])
+        if "train" in runs:
+            train = json.loads((Path(runs["train"]) / "metrics.json").read_text())
+            add("train_cpu_s", train.get("fit_cpu_seconds"))
+    return scores
+
+
+def _mean_token_knn(metrics: dict, headline_feature: str) -> float | None:
+    """kNN20 macro-F1 of the mean patch token of the same encoder as the headline CLS (None for pixels)."""
+    if not headline_feature.endswith("/cls"):
+        return None
+    mean = metrics["features"].get(headline_feature.replace("/cls", "/mean"))
+    return None if mean is None else mean["knn"]["train_bank"]["k20"]["macro_f1"]
+
+
+COLUMNS = (
+    ("knn", "EF-cat kNN20 F1"),
+    ("knn_mean_token", "kNN20 F1 (mean token)"),
+    ("linear", "EF-cat linear F1"),
+    ("ef_r2", "EF R² (linear)"),
+    ("speckle_drop", "speckle drop"),
+    ("gain_drop", "gain drop"),
+    ("depth_drop", "depth drop"),
+    ("train_cpu_s", "train CPU s"),
+)
+
+
+def mean_sd(values: list[float], digits: int = 3) -> str:
+    if not values:
+        return "–"
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f}"
+    return f"{np.mean(values):.{digits}f} ± {np.std(values, ddof=1):.{digits}f}"
+
+
+def bar_table(manifest: dict) -> str:
+    """The markdown table: one row per arm, mean ± SD over its seeds (SD with n − 1)."""
+    header = "| arm | seeds | " + " | ".join(title for _, title in COLUMNS) + " |"
+    lines = [header, "|" + "---|" * (len(COLUMNS) + 2)]
+    for arm, seeds in manifest["arms"].items():
+        scores = arm_scores(seeds)
+        cells = [mean_sd(scores.get(key, []), 0 if key == "train_cpu_s" else 3) for key, _ in COLUMNS]
+        lines.append(f"| {arm} | {len(seeds)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def paired_gain(manifest: dict, system: str, reference: str, resamples: int = 1000) -> dict:
+    """`system` − `reference` on the EF-category kNN20 macro-F1: the difference of the seed means, its
+    paired bootstrap 95 % interval over test videos, and the per-seed differences (seeds both arms have)."""
+    arms = manifest["arms"]
+    runs = {
+        arm: {s: r["ef_category"] for s, r in arms[arm].items() if "ef_category" in r}
+        for arm in (system, reference)
+    }
+    paired = paired_differences(
+        [knn_rows(d) for d in runs[system].values()],
+        [knn_rows(d) for d in runs[reference].values()],
+        macro_f1,
+        resamples=resamples,
+    )["macro_f1"]
+    per_seed = {
+        seed: probe_metrics(runs[system][seed])["headline"]["knn20_macro_f1"]
+        - probe_metrics(runs[reference][seed])["headline"]["knn20_macro_f1"]
+        for seed in sorted(runs[system], key=int)
+        if seed in runs[reference]
+    }
+    return {"difference": paired["difference"], "interval": paired["interval"], "per_seed": per_seed}
+
+
+def gain_lines(manifest: dict, pairs: list[tuple[str, str]]) -> list[str]:
+    """One markdown bullet per (system, reference) pair whose arms are both in the manifest."""
+    lines = []
+    for system, reference in pairs:
+        if system not in manifest["arms"] or reference not in manifest["arms"]:
+            continue
+        gain = paired_gain(manifest, system, reference)
+        low, high = gain["interval"] or (float("nan"), float("nan"))
+        seeds = ", ".join(f"seed {s}: {d:+.3f}" for s, d in gain["per_seed"].items())
+        lines.append(
+            f"- {system} − {reference}, EF-category kNN20 macro-F1: {gain['difference']:+.3f} "
+            f"(paired bootstrap 95 % interval [{low:+.3f}, {high:+.3f}]; {seeds})"
+        )
+    return lines

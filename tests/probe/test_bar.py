@@ -1,0 +1,79 @@
+"""The bar table and its paired gains are computed from probe run folders alone (echolab/probe/bar.py)."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from echolab.probe.bar import bar_table, knn_rows, macro_f1, paired_gain
+
+VIDEOS = [f"v{i}" for i in range(8)]
+LABELS = ["Abnormal"] * 4 + ["Normal"] * 4
+
+
+def write_probe(folder, feature: str, predicted: list[str], *, r2: float | None = None) -> str:
+    """A probe run folder as `echolab probe` writes it (the keys bar.py reads)."""
+    folder.mkdir(parents=True)
+    truth = {"Abnormal": 0, "Normal": 1}
+    rows = [(v, lab, p) for v, lab, p in zip(VIDEOS, LABELS, predicted, strict=True)]
+    f1 = macro_f1([{"label": lab, "predicted": p} for _, lab, p in rows])["macro_f1"]
+    assert {truth[p] for p in predicted} <= {0, 1}
+    if r2 is not None:
+        headline = {"feature": feature, "linear_r2": r2}
+        features = {}
+    else:
+        headline = {"feature": feature, "knn20_macro_f1": f1, "linear_macro_f1": 0.5}
+        knn = {"train_bank": {"k20": {"macro_f1": f1}}}
+        features = {
+            feature: {"knn": knn, "robustness": {"speckle": {"relative_drop": 0.1}}},
+            feature.replace("/cls", "/mean"): {"knn": {"train_bank": {"k20": {"macro_f1": 0.25}}}},
+        }
+    (folder / "metrics.json").write_text(json.dumps({"headline": headline, "features": features}))
+    with open(folder / "predictions.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["video", "label", f"{feature}:knn20"])
+        writer.writerows(rows)
+    return str(folder)
+
+
+def test_the_table_gives_mean_and_sd_over_seeds_and_the_gain_is_paired(tmp_path):
+    right = LABELS
+    three_wrong = ["Normal"] * 3 + LABELS[3:]
+    manifest = {
+        "arms": {
+            "DISCOVR": {
+                "0": {"ef_category": write_probe(tmp_path / "d0", "teacher/cls", right)},
+                "1": {
+                    "ef_category": write_probe(tmp_path / "d1", "teacher/cls", right),
+                    "ef": write_probe(tmp_path / "d1ef", "teacher/cls", right, r2=0.4),
+                },
+            },
+            "random init": {
+                "0": {"ef_category": write_probe(tmp_path / "r0", "random/cls", three_wrong)},
+                "1": {"ef_category": write_probe(tmp_path / "r1", "random/cls", three_wrong)},
+            },
+        }
+    }
+    random_f1 = macro_f1([{"label": t, "predicted": p} for t, p in zip(LABELS, three_wrong, strict=True)])
+    assert random_f1["macro_f1"] == pytest.approx(
+        (2 / 5 + 8 / 11) / 2
+    )  # Abnormal 1 of 4 found, Normal 3 false
+
+    table = bar_table(manifest).splitlines()
+    assert table[2].startswith("| DISCOVR | 2 | 1.000 ± 0.000 | 0.250 ± 0.000 | 0.500 ± 0.000 | 0.400 |")
+    assert table[3].startswith(f"| random init | 2 | {random_f1['macro_f1']:.3f} ± 0.000 |")
+
+    gain = paired_gain(manifest, "DISCOVR", "random init", resamples=200)
+    assert gain["difference"] == pytest.approx(1 - random_f1["macro_f1"])
+    assert gain["per_seed"] == pytest.approx({"0": 1 - random_f1["macro_f1"], "1": 1 - random_f1["macro_f1"]})
+    low, high = gain["interval"]
+    assert 0 < low <= gain["difference"] <= high
+
+
+def test_knn_rows_read_the_headline_feature_column(tmp_path):
+    folder = write_probe(tmp_path / "p", "pixels", LABELS)
+    rows = knn_rows(folder)
+    assert [r["video"] for r in rows] == VIDEOS
+    assert [r["predicted"] for r in rows] == LABELS
