@@ -35,6 +35,9 @@ ARMS = {
     "DISCOVR w/o cluster distillation": ("discovr_synthetic", NO_CLUSTER),
     "JEPA": ("jepa_synthetic", []),
 }
+# Arms scored on another feature set than the probe's headline (the EMA video teacher's CLS): image DINO
+# alone trains only DISCOVR's image teacher, never the video encoder (tests/tasks/pretrain/test_module.py).
+FEATURES = {"image DINO only": "image_teacher/cls"}
 GAINS = [
     ("DISCOVR", "random init"),
     ("DISCOVR", "raw pixels"),
@@ -63,6 +66,9 @@ def main() -> None:
         budget = {"epochs": args.epochs, "overrides": args.overrides}
         if manifest.setdefault("budget", budget) != budget:
             parser.error(f"{manifest_path} was made with {manifest['budget']}; use another --out")
+        manifest["features"] = {
+            arm: FEATURES[arm] for arm in manifest["arms"] | dict.fromkeys(args.arms) if arm in FEATURES
+        }
         for seed in args.seeds:
             for arm in args.arms:
                 runs = manifest["arms"].setdefault(arm, {}).setdefault(str(seed), {})

@@ -3,9 +3,12 @@
 A bar manifest (`manifest.json`, written by `scripts/pretrain_bar.py`) lists, per arm and seed, the
 pretraining run folder (if the arm trains) and the probe run folders of each target:
 
-    {"budget": {...}, "arms": {"DISCOVR": {"0": {"train": DIR, "ef_category": DIR, "ef": DIR}, ...}, ...}}
+    {"budget": {...}, "arms": {"DISCOVR": {"0": {"train": DIR, "ef_category": DIR, "ef": DIR}, ...}, ...},
+     "features": {"image DINO only": "image_teacher/cls"}}
 
-From those folders alone this module makes the table (mean ± SD over seeds of the headline feature set's
+`features` names the feature set an arm is scored on where it is not the probe's headline (the EMA
+teacher's CLS, or the random or pixel features): an image-DINO-only run trains only DISCOVR's image
+teacher. From those folders alone this module makes the table (mean ± SD over seeds of the arm's feature set's
 kNN and linear macro-F1, the EF R², the robustness drops, the training CPU seconds) and the paired
 bootstrap differences between two arms on the EF-category kNN (every seed of both scored on the same
 resampled test videos, `echolab.stats.bootstrap.paired_differences`).
@@ -30,10 +33,10 @@ def probe_metrics(run_dir: str | Path) -> dict:
     return json.loads((Path(run_dir) / "metrics.json").read_text())
 
 
-def knn_rows(run_dir: str | Path, column: str = "knn20") -> list[dict]:
-    """One row per test video of a probe run: `video`, `label` and the headline feature set's
-    prediction in `column` (e.g. knn20, linear)."""
-    feature = probe_metrics(run_dir)["headline"]["feature"]
+def knn_rows(run_dir: str | Path, feature: str | None = None, column: str = "knn20") -> list[dict]:
+    """One row per test video of a probe run: `video`, `label` and the prediction of `feature` (default:
+    the headline feature set) in `column` (e.g. knn20, linear)."""
+    feature = feature or probe_metrics(run_dir)["headline"]["feature"]
     with open(Path(run_dir) / "predictions.csv", newline="") as handle:
         return [
             {"video": row["video"], "label": row["label"], "predicted": row[f"{feature}:{column}"]}
@@ -49,8 +52,9 @@ def macro_f1(rows: list[dict]) -> dict[str, float]:
     return {"macro_f1": classification_metrics(truth, predicted, EF_CLASSES)["macro_f1"]}
 
 
-def arm_scores(seeds: dict[str, dict]) -> dict[str, list[float]]:
-    """Per measured quantity, one value per seed (in seed order) of one arm's manifest entry."""
+def arm_scores(seeds: dict[str, dict], feature: str | None = None) -> dict[str, list[float]]:
+    """Per measured quantity, one value per seed (in seed order) of one arm's manifest entry, on
+    `feature` (default: each probe's headline feature set)."""
     scores: dict[str, list[float]] = {}
 
     def add(name: str, value) -> None:
@@ -60,17 +64,19 @@ def arm_scores(seeds: dict[str, dict]) -> dict[str, list[float]]:
     for _, runs in sorted(seeds.items(), key=lambda item: int(item[0])):
         if "ef_category" in runs:
             metrics = probe_metrics(runs["ef_category"])
-            head = metrics["headline"]
-            feature = metrics["features"][head["feature"]]
-            add("knn", head["knn20_macro_f1"])
-            add("knn_mean_token", _mean_token_knn(metrics, head["feature"]))
-            add("linear", head["linear_macro_f1"])
-            robustness = feature.get("robustness", {})
+            key = feature or metrics["headline"]["feature"]
+            report = metrics["features"][key]
+            add("knn", report["knn"]["train_bank"]["k20"]["macro_f1"])
+            add("knn_mean_token", _mean_token_knn(metrics, key))
+            add("linear", report["linear"]["test"]["macro_f1"])
+            robustness = report.get("robustness", {})
             for kind in PERTURBATIONS:
                 if isinstance(robustness.get(kind), dict):
                     add(f"{kind}_drop", robustness[kind]["relative_drop"])
         if "ef" in runs:
-            add("ef_r2", probe_metrics(runs["ef"])["headline"]["linear_r2"])
+            metrics = probe_metrics(runs["ef"])
+            key = feature or metrics["headline"]["feature"]
+            add("ef_r2", metrics["features"][key]["linear"]["test"]["r2"])
         if "train" in runs:
             train = json.loads((Path(runs["train"]) / "metrics.json").read_text())
             add("train_cpu_s", train.get("fit_cpu_seconds"))
@@ -110,10 +116,14 @@ def bar_table(manifest: dict) -> str:
     header = "| arm | seeds | " + " | ".join(title for _, title in COLUMNS) + " |"
     lines = [header, "|" + "---|" * (len(COLUMNS) + 2)]
     for arm, seeds in manifest["arms"].items():
-        scores = arm_scores(seeds)
+        scores = arm_scores(seeds, arm_feature(manifest, arm))
         cells = [mean_sd(scores.get(key, []), 0 if key == "train_cpu_s" else 3) for key, _ in COLUMNS]
         lines.append(f"| {arm} | {len(seeds)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def arm_feature(manifest: dict, arm: str) -> str | None:
+    return manifest.get("features", {}).get(arm)
 
 
 def paired_gain(manifest: dict, system: str, reference: str, resamples: int = 1000) -> dict:
@@ -124,15 +134,16 @@ def paired_gain(manifest: dict, system: str, reference: str, resamples: int = 10
         arm: {s: r["ef_category"] for s, r in arms[arm].items() if "ef_category" in r}
         for arm in (system, reference)
     }
+    features = {arm: arm_feature(manifest, arm) for arm in runs}
     paired = paired_differences(
-        [knn_rows(d) for d in runs[system].values()],
-        [knn_rows(d) for d in runs[reference].values()],
+        [knn_rows(d, features[system]) for d in runs[system].values()],
+        [knn_rows(d, features[reference]) for d in runs[reference].values()],
         macro_f1,
         resamples=resamples,
     )["macro_f1"]
     per_seed = {
-        seed: probe_metrics(runs[system][seed])["headline"]["knn20_macro_f1"]
-        - probe_metrics(runs[reference][seed])["headline"]["knn20_macro_f1"]
+        seed: macro_f1(knn_rows(runs[system][seed], features[system]))["macro_f1"]
+        - macro_f1(knn_rows(runs[reference][seed], features[reference]))["macro_f1"]
         for seed in sorted(runs[system], key=int)
         if seed in runs[reference]
     }

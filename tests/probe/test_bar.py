@@ -22,19 +22,27 @@ def write_probe(folder, feature: str, predicted: list[str], *, r2: float | None 
     assert {truth[p] for p in predicted} <= {0, 1}
     if r2 is not None:
         headline = {"feature": feature, "linear_r2": r2}
-        features = {}
+        features = {feature: {"linear": {"test": {"r2": r2}}}}
     else:
         headline = {"feature": feature, "knn20_macro_f1": f1, "linear_macro_f1": 0.5}
         knn = {"train_bank": {"k20": {"macro_f1": f1}}}
         features = {
-            feature: {"knn": knn, "robustness": {"speckle": {"relative_drop": 0.1}}},
+            feature: {
+                "knn": knn,
+                "linear": {"test": {"macro_f1": 0.5}},
+                "robustness": {"speckle": {"relative_drop": 0.1}},
+            },
             feature.replace("/cls", "/mean"): {"knn": {"train_bank": {"k20": {"macro_f1": 0.25}}}},
+            "other/cls": {
+                "knn": {"train_bank": {"k20": {"macro_f1": 1 / 3}}},
+                "linear": {"test": {"macro_f1": 0.0}},
+            },
         }
     (folder / "metrics.json").write_text(json.dumps({"headline": headline, "features": features}))
     with open(folder / "predictions.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["video", "label", f"{feature}:knn20"])
-        writer.writerows(rows)
+        writer.writerow(["video", "label", f"{feature}:knn20", "other/cls:knn20"])  # other/cls: all Normal
+        writer.writerows(row + ("Normal",) for row in rows)
     return str(folder)
 
 
@@ -72,8 +80,20 @@ def test_the_table_gives_mean_and_sd_over_seeds_and_the_gain_is_paired(tmp_path)
     assert 0 < low <= gain["difference"] <= high
 
 
-def test_knn_rows_read_the_headline_feature_column(tmp_path):
+def test_knn_rows_read_the_headline_feature_column_or_the_one_named(tmp_path):
     folder = write_probe(tmp_path / "p", "pixels", LABELS)
     rows = knn_rows(folder)
     assert [r["video"] for r in rows] == VIDEOS
     assert [r["predicted"] for r in rows] == LABELS
+    assert {r["predicted"] for r in knn_rows(folder, "other/cls")} == {"Normal"}
+
+
+def test_an_arm_is_scored_on_the_feature_set_the_manifest_names(tmp_path):
+    manifest = {
+        "arms": {
+            "image DINO only": {"0": {"ef_category": write_probe(tmp_path / "i0", "teacher/cls", LABELS)}}
+        },
+        "features": {"image DINO only": "other/cls"},
+    }
+    row = bar_table(manifest).splitlines()[2]
+    assert row.startswith("| image DINO only | 1 | 0.333 | – | 0.000 |")  # other/cls, no other/mean

@@ -89,6 +89,15 @@ def test_the_jepa_target_is_the_stop_gradient_ema_teacher():
     assert module.encoder.embed.weight.grad.abs().sum() > 0
 
 
+def test_image_dino_alone_trains_the_image_encoder_and_not_the_video_one():
+    """Why the probes read DISCOVR's image teacher (`image_teacher/*`): in an image-DINO-only run the video
+    encoder the other feature sets read gets no gradient and stays at its initialisation."""
+    module = tiny_task("discovr_synthetic", *ONLY["image_dino"])
+    module.loss_terms(tiny_clips())[0]["image_dino"].backward()
+    assert all(p.grad is None for p in module.encoder.parameters())
+    assert module.image_encoder.embed.weight.grad.abs().sum() > 0
+
+
 def test_bad_weights_are_all_named():
     config = tiny_config()
     task = config["task"]
