@@ -55,6 +55,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS), metavar="ARM")
     parser.add_argument("--overrides", nargs="*", default=[], help="extra key=value for every pretraining")
+    parser.add_argument("--probe-overrides", nargs="*", default=[], help="extra key=value for every probe")
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
 
@@ -63,7 +64,7 @@ def main() -> None:
     if not args.report_only:
         if args.epochs is None:
             parser.error("--epochs is required unless --report-only")
-        budget = {"epochs": args.epochs, "overrides": args.overrides}
+        budget = {"epochs": args.epochs, "overrides": args.overrides, "probe_overrides": args.probe_overrides}
         if manifest.setdefault("budget", budget) != budget:
             parser.error(f"{manifest_path} was made with {manifest['budget']}; use another --out")
         manifest["features"] = {
@@ -96,7 +97,7 @@ def measure(arm: str, seed: int, runs: dict, args, save) -> None:
             save()
         ckpt = [f"ckpt={runs['train']}/checkpoints/last.ckpt"]
     for target, extra in (("ef_category", []), ("ef", ["probe.perturbations=[]"])):
-        if target in runs or (source == "pixels" and target == "ef"):
+        if target in runs:
             continue
         root = args.out / "probe" / f"{name}-s{seed}-{target}"
         echolab(
@@ -107,6 +108,7 @@ def measure(arm: str, seed: int, runs: dict, args, save) -> None:
             f"seed={seed}",
             f"run.root={root}",
             *extra,
+            *args.probe_overrides,
         )
         runs[target] = str(only_run(root / "probe" / DATA_EXP))
         save()
@@ -126,8 +128,17 @@ def only_run(folder: Path) -> Path:
 
 
 def save(path: Path, manifest: dict) -> None:
+    """Write the manifest, merged into the one on disk: several invocations (different arms) may run at
+    once on one --out, each adding its own runs."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
+    if path.exists():
+        on_disk = json.loads(path.read_text())
+        for arm, seeds in on_disk["arms"].items():
+            for seed, runs in seeds.items():
+                mine = manifest["arms"].setdefault(arm, {}).setdefault(seed, {})
+                mine.update({key: value for key, value in runs.items() if key not in mine})
+        manifest["features"] = on_disk.get("features", {}) | manifest.get("features", {})
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     partial.write_text(json.dumps(manifest, indent=1))
     partial.replace(path)
 

@@ -67,7 +67,7 @@ def arm_scores(seeds: dict[str, dict], feature: str | None = None) -> dict[str, 
             key = feature or metrics["headline"]["feature"]
             report = metrics["features"][key]
             add("knn", report["knn"]["train_bank"]["k20"]["macro_f1"])
-            add("knn_mean_token", _mean_token_knn(metrics, key))
+            add("knn_other_token", _other_token_knn(metrics, key))
             add("linear", report["linear"]["test"]["macro_f1"])
             robustness = report.get("robustness", {})
             for kind in PERTURBATIONS:
@@ -83,17 +83,25 @@ def arm_scores(seeds: dict[str, dict], feature: str | None = None) -> dict[str, 
     return scores
 
 
-def _mean_token_knn(metrics: dict, headline_feature: str) -> float | None:
-    """kNN20 macro-F1 of the mean patch token of the same encoder as the headline CLS (None for pixels)."""
-    if not headline_feature.endswith("/cls"):
-        return None
-    mean = metrics["features"].get(headline_feature.replace("/cls", "/mean"))
-    return None if mean is None else mean["knn"]["train_bank"]["k20"]["macro_f1"]
+def _other_token_knn(metrics: dict, feature: str) -> float | None:
+    """kNN20 macro-F1 of the same encoder's other token (the mean patch token beside a CLS, and the
+    reverse); None for the pixel features."""
+    stem, _, token = feature.rpartition("/")
+    other = metrics["features"].get(f"{stem}/{'mean' if token == 'cls' else 'cls'}") if stem else None
+    return None if other is None else other["knn"]["train_bank"]["k20"]["macro_f1"]
+
+
+def arm_feature_name(seeds: dict[str, dict], feature: str | None) -> str:
+    """The feature set an arm is scored on, as its first probe names it."""
+    for runs in seeds.values():
+        if "ef_category" in runs:
+            return feature or probe_metrics(runs["ef_category"])["headline"]["feature"]
+    return feature or "–"
 
 
 COLUMNS = (
     ("knn", "EF-cat kNN20 F1"),
-    ("knn_mean_token", "kNN20 F1 (mean token)"),
+    ("knn_other_token", "kNN20 F1 (other token)"),
     ("linear", "EF-cat linear F1"),
     ("ef_r2", "EF R² (linear)"),
     ("speckle_drop", "speckle drop"),
@@ -113,12 +121,14 @@ def mean_sd(values: list[float], digits: int = 3) -> str:
 
 def bar_table(manifest: dict) -> str:
     """The markdown table: one row per arm, mean ± SD over its seeds (SD with n − 1)."""
-    header = "| arm | seeds | " + " | ".join(title for _, title in COLUMNS) + " |"
-    lines = [header, "|" + "---|" * (len(COLUMNS) + 2)]
+    header = "| arm | feature | seeds | " + " | ".join(title for _, title in COLUMNS) + " |"
+    lines = [header, "|" + "---|" * (len(COLUMNS) + 3)]
     for arm, seeds in manifest["arms"].items():
-        scores = arm_scores(seeds, arm_feature(manifest, arm))
+        feature = arm_feature(manifest, arm)
+        scores = arm_scores(seeds, feature)
         cells = [mean_sd(scores.get(key, []), 0 if key == "train_cpu_s" else 3) for key, _ in COLUMNS]
-        lines.append(f"| {arm} | {len(seeds)} | " + " | ".join(cells) + " |")
+        name = arm_feature_name(seeds, feature)
+        lines.append(f"| {arm} | `{name}` | {len(seeds)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

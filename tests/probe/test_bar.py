@@ -70,8 +70,10 @@ def test_the_table_gives_mean_and_sd_over_seeds_and_the_gain_is_paired(tmp_path)
     )  # Abnormal 1 of 4 found, Normal 3 false
 
     table = bar_table(manifest).splitlines()
-    assert table[2].startswith("| DISCOVR | 2 | 1.000 ± 0.000 | 0.250 ± 0.000 | 0.500 ± 0.000 | 0.400 |")
-    assert table[3].startswith(f"| random init | 2 | {random_f1['macro_f1']:.3f} ± 0.000 |")
+    assert table[2].startswith(
+        "| DISCOVR | `teacher/cls` | 2 | 1.000 ± 0.000 | 0.250 ± 0.000 | 0.500 ± 0.000 | 0.400 |"
+    )
+    assert table[3].startswith(f"| random init | `random/cls` | 2 | {random_f1['macro_f1']:.3f} ± 0.000 |")
 
     gain = paired_gain(manifest, "DISCOVR", "random init", resamples=200)
     assert gain["difference"] == pytest.approx(1 - random_f1["macro_f1"])
@@ -96,4 +98,4 @@ def test_an_arm_is_scored_on_the_feature_set_the_manifest_names(tmp_path):
         "features": {"image DINO only": "other/cls"},
     }
     row = bar_table(manifest).splitlines()[2]
-    assert row.startswith("| image DINO only | 1 | 0.333 | – | 0.000 |")  # other/cls, no other/mean
+    assert row.startswith("| image DINO only | `other/cls` | 1 | 0.333 | – | 0.000 |")  # no other/mean

@@ -64,6 +64,14 @@ def load_image_teacher(path: str | Path) -> FramewiseEncoder | None:
     return FramewiseEncoder(image, tubelet).eval()
 
 
+def trains_cls(path: str | Path) -> bool:
+    """Whether the pretraining run at `path` had a loss term that reads the video encoder's CLS token
+    (video DINO). VideoMAE, JEPA and the cluster terms read only patch tokens, so their CLS output is
+    never trained and their clip feature is the mean patch token (VideoMAE's own protocol)."""
+    weights = _pretrain_header(path)["hyper_parameters"]["weights"]
+    return weights.get("video_dino", 0) > 0
+
+
 def _pretrain_header(path: str | Path) -> dict:
     header = read_header(path)  # a missing file or a non-echolab file is a one-line error there
     if header[TASK_KEY] != "pretrain":
