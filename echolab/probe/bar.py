@@ -136,15 +136,22 @@ def arm_feature(manifest: dict, arm: str) -> str | None:
     return manifest.get("features", {}).get(arm)
 
 
-def paired_gain(manifest: dict, system: str, reference: str, resamples: int = 1000) -> dict:
+def paired_gain(
+    manifest: dict,
+    system: str,
+    reference: str,
+    resamples: int = 1000,
+    features: tuple[str | None, str | None] = (None, None),
+) -> dict:
     """`system` − `reference` on the EF-category kNN20 macro-F1: the difference of the seed means, its
-    paired bootstrap 95 % interval over test videos, and the per-seed differences (seeds both arms have)."""
+    paired bootstrap 95 % interval over test videos, and the per-seed differences (seeds both arms have).
+    `features`: the feature set of each side (None: the arm's own, as in the table)."""
     arms = manifest["arms"]
     runs = {
         arm: {s: r["ef_category"] for s, r in arms[arm].items() if "ef_category" in r}
         for arm in (system, reference)
     }
-    features = {arm: arm_feature(manifest, arm) for arm in runs}
+    features = {arm: given or arm_feature(manifest, arm) for arm, given in zip(runs, features, strict=True)}
     paired = paired_differences(
         [knn_rows(d, features[system]) for d in runs[system].values()],
         [knn_rows(d, features[reference]) for d in runs[reference].values()],
@@ -160,17 +167,20 @@ def paired_gain(manifest: dict, system: str, reference: str, resamples: int = 10
     return {"difference": paired["difference"], "interval": paired["interval"], "per_seed": per_seed}
 
 
-def gain_lines(manifest: dict, pairs: list[tuple[str, str]]) -> list[str]:
-    """One markdown bullet per (system, reference) pair whose arms are both in the manifest."""
+def gain_lines(manifest: dict, pairs: list[tuple]) -> list[str]:
+    """One markdown bullet per (system, reference[, system feature, reference feature]) pair whose arms
+    are both in the manifest."""
     lines = []
-    for system, reference in pairs:
+    for system, reference, *features in pairs:
         if system not in manifest["arms"] or reference not in manifest["arms"]:
             continue
-        gain = paired_gain(manifest, system, reference)
+        features = tuple(features) or (None, None)
+        gain = paired_gain(manifest, system, reference, features=features)
         low, high = gain["interval"] or (float("nan"), float("nan"))
         seeds = ", ".join(f"seed {s}: {d:+.3f}" for s, d in gain["per_seed"].items())
+        named = "" if features == (None, None) else f" (`{features[0]}` vs `{features[1]}`)"
         lines.append(
-            f"- {system} − {reference}, EF-category kNN20 macro-F1: {gain['difference']:+.3f} "
+            f"- {system} − {reference}{named}, EF-category kNN20 macro-F1: {gain['difference']:+.3f} "
             f"(paired bootstrap 95 % interval [{low:+.3f}, {high:+.3f}]; {seeds})"
         )
     return lines

@@ -99,3 +99,18 @@ def test_an_arm_is_scored_on_the_feature_set_the_manifest_names(tmp_path):
     }
     row = bar_table(manifest).splitlines()[2]
     assert row.startswith("| image DINO only | `other/cls` | 1 | 0.333 | – | 0.000 |")  # no other/mean
+
+
+def test_a_gain_can_compare_named_feature_sets(tmp_path):
+    manifest = {
+        "arms": {
+            "DISCOVR": {"0": {"ef_category": write_probe(tmp_path / "d0", "teacher/cls", LABELS)}},
+            "random init": {"0": {"ef_category": write_probe(tmp_path / "r0", "random/cls", LABELS)}},
+        }
+    }
+    same = paired_gain(manifest, "DISCOVR", "random init", resamples=50)
+    assert same["difference"] == 0.0
+    other = paired_gain(
+        manifest, "DISCOVR", "random init", resamples=50, features=("other/cls", "random/cls")
+    )
+    assert other["difference"] == pytest.approx(1 / 3 - 1)  # all Normal against every video right
