@@ -191,6 +191,19 @@ def test_k3_n5_ema_and_centre_momenta_come_from_the_config():
     assert torch.allclose(module.image_centre.centre, 0.5 * logits[0].mean(0, keepdim=True), atol=1e-5)
 
 
+def test_a_run_too_short_for_its_ema_momentum_is_warned_about():
+    """0.99 over a handful of steps leaves the teachers the probes read mostly at their random init."""
+    with pytest.warns(UserWarning, match=r"keep \d+% of their random initial weights"):
+        fit(tiny_task("discovr_synthetic", *ONLY["jepa"], "task.ema.momentum=0.99"), batches=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.filterwarnings("ignore", message=r"(?!.*random initial weights)")
+        fit(
+            tiny_task("discovr_synthetic", *ONLY["jepa"], "task.ema.momentum=0.1", "task.ema.final=0.1"),
+            batches=2,
+        )
+
+
 def test_n3_the_learning_rate_warms_up_then_decays_every_step():
     module = tiny_task("discovr_synthetic", "optim.warmup_epochs=1", "optim.lr=0.001")
     rates = []
