@@ -68,6 +68,12 @@ def arm_scores(seeds: dict[str, dict], feature: str | None = None) -> dict[str, 
             report = metrics["features"][key]
             add("knn", report["knn"]["train_bank"]["k20"]["macro_f1"])
             add("knn_other_token", _other_token_knn(metrics, key))
+            student = (
+                metrics["features"].get(key.replace("teacher/", "student/"))
+                if key.startswith("teacher/")
+                else None
+            )
+            add("student_knn", None if student is None else student["knn"]["train_bank"]["k20"]["macro_f1"])
             add("linear", report["linear"]["test"]["macro_f1"])
             robustness = report.get("robustness", {})
             for kind in PERTURBATIONS:
@@ -102,6 +108,7 @@ def arm_feature_name(seeds: dict[str, dict], feature: str | None) -> str:
 COLUMNS = (
     ("knn", "EF-cat kNN20 F1"),
     ("knn_other_token", "kNN20 F1 (other token)"),
+    ("student_knn", "student kNN20 F1"),
     ("linear", "EF-cat linear F1"),
     ("ef_r2", "EF R² (linear)"),
     ("speckle_drop", "speckle drop"),

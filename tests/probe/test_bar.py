@@ -33,6 +33,7 @@ def write_probe(folder, feature: str, predicted: list[str], *, r2: float | None 
                 "robustness": {"speckle": {"relative_drop": 0.1}},
             },
             feature.replace("/cls", "/mean"): {"knn": {"train_bank": {"k20": {"macro_f1": 0.25}}}},
+            "student/cls": {"knn": {"train_bank": {"k20": {"macro_f1": 0.75}}}},
             "other/cls": {
                 "knn": {"train_bank": {"k20": {"macro_f1": 1 / 3}}},
                 "linear": {"test": {"macro_f1": 0.0}},
@@ -71,7 +72,7 @@ def test_the_table_gives_mean_and_sd_over_seeds_and_the_gain_is_paired(tmp_path)
 
     table = bar_table(manifest).splitlines()
     assert table[2].startswith(
-        "| DISCOVR | `teacher/cls` | 2 | 1.000 ± 0.000 | 0.250 ± 0.000 | 0.500 ± 0.000 | 0.400 |"
+        "| DISCOVR | `teacher/cls` | 2 | 1.000 ± 0.000 | 0.250 ± 0.000 | 0.750 ± 0.000 | 0.500 ± 0.000 | 0.400 |"
     )
     assert table[3].startswith(f"| random init | `random/cls` | 2 | {random_f1['macro_f1']:.3f} ± 0.000 |")
 
@@ -98,7 +99,7 @@ def test_an_arm_is_scored_on_the_feature_set_the_manifest_names(tmp_path):
         "features": {"image DINO only": "other/cls"},
     }
     row = bar_table(manifest).splitlines()[2]
-    assert row.startswith("| image DINO only | `other/cls` | 1 | 0.333 | – | 0.000 |")  # no other/mean
+    assert row.startswith("| image DINO only | `other/cls` | 1 | 0.333 | – | – | 0.000 |")  # no other/mean
 
 
 def test_a_gain_can_compare_named_feature_sets(tmp_path):
