@@ -77,6 +77,7 @@ def main() -> None:
             for arm in args.arms:
                 runs = manifest["arms"].setdefault(arm, {}).setdefault(str(seed), {})
                 measure(arm, seed, runs, args, lambda: save(manifest_path, manifest))
+    manifest["arms"] = {arm: manifest["arms"][arm] for arm in ARMS if arm in manifest["arms"]}  # table order
     table = bar_table(manifest) + "\n\n" + "\n".join(gain_lines(manifest, GAINS)) + "\n"
     (args.out / "table.md").write_text(table)
     print(table)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
+from pathlib import Path
 
 import pytest
 
@@ -115,3 +117,27 @@ def test_a_gain_can_compare_named_feature_sets(tmp_path):
         manifest, "DISCOVR", "random init", resamples=50, features=("other/cls", "random/cls")
     )
     assert other["difference"] == pytest.approx(1 / 3 - 1)  # all Normal against every video right
+
+
+def test_the_bar_script_merges_the_manifests_of_runs_made_at_once(tmp_path):
+    """scripts/pretrain_bar.py: two invocations on one --out each add their own runs, losing none."""
+    spec = importlib.util.spec_from_file_location(
+        "pretrain_bar", Path(__file__).parents[2] / "scripts" / "pretrain_bar.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    path = tmp_path / "manifest.json"
+    first = {"arms": {"raw pixels": {"0": {"ef_category": "a"}}}, "features": {}}
+    second = {
+        "arms": {"DISCOVR": {"0": {"train": "t"}}},
+        "features": {"image DINO only": "image_teacher/cls"},
+    }
+    script.save(path, first)
+    script.save(path, second)
+    first["arms"]["raw pixels"]["0"]["ef"] = "b"
+    script.save(path, first)
+    assert json.loads(path.read_text())["arms"] == {
+        "raw pixels": {"0": {"ef_category": "a", "ef": "b"}},
+        "DISCOVR": {"0": {"train": "t"}},
+    }
+    assert json.loads(path.read_text())["features"] == {"image DINO only": "image_teacher/cls"}
