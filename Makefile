@@ -14,12 +14,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 UV     := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 
-.PHONY: install train evaluate predict synth prepare-dicom data-summary test test-all bench compare sweep sweep-local agent lint help
+.PHONY: install train evaluate predict synth prepare-dicom data-summary test test-all bench compare pretrain-bar sweep sweep-local agent lint help
 
 help:
 	@echo "make install | train [EXP= ARGS=] [ARGS=resume=RUN_DIR] | evaluate CKPT= [EXP=] | predict CKPT= VIDEO= | synth FORMAT="
 	@echo "     prepare-dicom IN= OUT= [ARGS=] | data-summary EXP= | test | test-all | bench | compare [SUITE= ARGS=] | lint"
-	@echo "     sweep SWEEP= | agent ID= | sweep-local SWEEP= TRIALS= [ARGS=]"
+	@echo "     sweep SWEEP= | agent ID= | sweep-local SWEEP= TRIALS= [ARGS=] | pretrain-bar ARGS="
 
 install: $(STAMP)
 
@@ -63,6 +63,11 @@ bench: install
 
 compare: install
 	$(BIN)/echolab compare suite=$(SUITE) $(ARGS)
+
+# every arm of the pretraining bar, trained and probed (docs/results-pretraining.md), e.g.
+#   make pretrain-bar ARGS="--out runs/bar/cpu8 --epochs 8 --seeds 0 1 2 --probe-overrides probe.clips=1"
+pretrain-bar: install
+	$(BIN)/python scripts/pretrain_bar.py $(ARGS)
 
 # W&B sweeps (experiments/sweeps/NAME.yaml): `sweep` checks the file, creates the sweep on W&B (needs
 # `wandb login`) and prints the agent command; `agent` runs trials online, with .venv/bin on PATH for the

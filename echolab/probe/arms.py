@@ -16,7 +16,7 @@ from echolab.data.records import VideoRecord
 from echolab.errors import EcholabError
 from echolab.io.cache import FrameCache
 from echolab.models import create_model
-from echolab.models.pretrain.load import load_encoder
+from echolab.models.pretrain.load import load_encoder, load_image_teacher, trains_cls
 from echolab.probe.features import encoder_features, pixel_features
 from echolab.probe.perturb import Perturbation
 from echolab.tasks.pretrain.datamodule import eval_transform, pretrain_preprocess
@@ -70,11 +70,12 @@ class EncoderArm:
 
     name: str
     description: str
-    encoders: dict[str, nn.Module]  # "teacher", "student" or "random" -> encoder (eval mode)
+    encoders: dict[str, nn.Module]  # "teacher", "student", "image_teacher" or "random" -> encoder (eval mode)
     preprocess: dict
     clips: int
     batch_size: int
     checkpoint: str | None = None
+    pools: tuple[str, ...] = ("cls", "mean")  # the first is the headline token
 
     @property
     def cache_size(self) -> int | None:
@@ -82,7 +83,7 @@ class EncoderArm:
 
     @property
     def feature_keys(self) -> list[str]:
-        return [f"{which}/{pool}" for which in self.encoders for pool in ("cls", "mean")]
+        return [f"{which}/{pool}" for which in self.encoders for pool in self.pools]
 
     def record(self) -> dict:
         return {
@@ -109,18 +110,25 @@ class EncoderArm:
 
 
 def checkpoint_arm(path: str | Path, cfg: dict) -> EncoderArm:
-    """Both encoders of a pretraining checkpoint: the EMA teacher first (the encoder DINO-style methods
-    evaluate and release), then the student (the one DISCOVR's kNN read, N10)."""
+    """The encoders of a pretraining checkpoint: the EMA teacher first (the encoder DINO-style methods
+    evaluate and release), then the student (the one DISCOVR's kNN read, N10), then DISCOVR's image
+    teacher frame by frame (`image_teacher`) where the run had one: image DINO trains only that one.
+    The headline token is the CLS where a loss trained it (video DINO), else the mean patch token."""
     teacher, preprocess = load_encoder(path, "teacher")
     student, _ = load_encoder(path, "student")
+    encoders = {"teacher": teacher, "student": student}
+    image_teacher = load_image_teacher(path)
+    if image_teacher is not None:
+        encoders["image_teacher"] = image_teacher
     return EncoderArm(
         "checkpoint",
-        f"pretrained encoders of {path} (EMA teacher and student)",
-        {"teacher": teacher, "student": student},
+        f"pretrained encoders of {path} (EMA teacher and student{', image teacher' if image_teacher else ''})",
+        encoders,
         preprocess,
         cfg["probe"]["clips"],
         cfg["probe"]["batch_size"],
         checkpoint=str(path),
+        pools=("cls", "mean") if trains_cls(path) else ("mean", "cls"),
     )
 
 

@@ -6,7 +6,7 @@ import torch
 from echolab.checkpoints import TASK_KEY
 from echolab.errors import ConfigError, EcholabError
 from echolab.models.pretrain import VideoViT
-from echolab.models.pretrain.load import load_encoder
+from echolab.models.pretrain.load import load_encoder, load_image_teacher
 from tests.tasks.pretrain.tiny import save_checkpoint, tiny_clips, tiny_task
 
 
@@ -58,3 +58,24 @@ def test_missing_foreign_and_other_task_files_are_refused(checkpoint, tmp_path):
     torch.save(other, tmp_path / "view.ckpt")
     with pytest.raises(EcholabError, match="is a view checkpoint, not a pretraining one"):
         load_encoder(tmp_path / "view.ckpt")
+
+
+def test_the_image_teacher_encodes_the_first_frame_of_each_tubelet_and_averages(tmp_path):
+    module = tiny_task()
+    path = save_checkpoint(module, tmp_path / "discovr.ckpt")
+    image_teacher = load_image_teacher(path)
+    clips = tiny_clips()
+    frames = module._target_frames(clips)  # (B · T / tubelet, C, 1, H, W), clip by clip
+    slots = clips.shape[2] // module.hparams.model["tubelet"]
+    with torch.no_grad():
+        got = image_teacher.features(clips)
+        tokens = module.image_encoder_ema.eval()(frames)
+    expected_cls = tokens[:, 0].view(len(clips), slots, -1).mean(1)
+    expected_mean = tokens[:, 1:].mean(1).view(len(clips), slots, -1).mean(1)
+    assert torch.allclose(got["cls"], expected_cls, atol=1e-6)
+    assert torch.allclose(got["mean"], expected_mean, atol=1e-6)
+
+
+def test_a_run_without_an_image_branch_has_no_image_teacher(tmp_path):
+    path = save_checkpoint(tiny_task("videomae_synthetic"), tmp_path / "videomae.ckpt")
+    assert load_image_teacher(path) is None

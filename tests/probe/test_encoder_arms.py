@@ -48,7 +48,14 @@ def _cfg(*overrides: str) -> dict:
 
 def test_checkpoint_features_are_the_mean_over_clips_of_each_encoders_tokens(pretrained, tmp_path):
     arm = checkpoint_arm(pretrained, _cfg("probe.clips=3"))
-    assert arm.feature_keys == ["teacher/cls", "teacher/mean", "student/cls", "student/mean"]
+    assert arm.feature_keys == [
+        "teacher/cls",
+        "teacher/mean",
+        "student/cls",
+        "student/mean",
+        "image_teacher/cls",
+        "image_teacher/mean",
+    ]
     records = [
         VideoRecord(
             name=f"v{i}", path=write_video(tmp_path / f"v{i}.avi", n_frames=9 + i), split="test", label=0
@@ -98,6 +105,22 @@ def test_random_arm_is_the_experiments_encoder_drawn_with_its_seed(pretrained):
         random_arm(to_plain(load_probe_experiment("view_synthetic", ["profile=smoke"])))
 
 
+def test_the_headline_token_of_a_run_that_never_trained_its_cls_is_the_mean_token(tmp_path):
+    """VideoMAE and JEPA read only patch tokens: their CLS output is untrained, so their headline is the
+    mean patch token; DISCOVR's video DINO trains the CLS."""
+    videomae = save_checkpoint(tiny_task("videomae_synthetic"), tmp_path / "videomae.ckpt")
+    assert checkpoint_arm(videomae, _cfg()).feature_keys == [
+        "teacher/mean",
+        "teacher/cls",
+        "student/mean",
+        "student/cls",
+    ]
+    no_video_dino = save_checkpoint(
+        tiny_task("discovr_synthetic", "task.weights.video_dino=0"), tmp_path / "d.ckpt"
+    )
+    assert checkpoint_arm(no_video_dino, _cfg()).feature_keys[0] == "teacher/mean"
+
+
 def test_probe_of_a_checkpoint_reports_teacher_and_student(pretrained, ef_echonet, tmp_path, capsys):
     words = [
         f"ckpt={pretrained}",
@@ -112,7 +135,8 @@ def test_probe_of_a_checkpoint_reports_teacher_and_student(pretrained, ef_echone
     assert main(["probe", *words]) == 0
     (run,) = (tmp_path / "runs" / "probe" / "discovr_synthetic").iterdir()
     metrics = json.loads((run / "metrics.json").read_text())
-    assert list(metrics["features"]) == ["teacher/cls", "teacher/mean", "student/cls", "student/mean"]
+    assert list(metrics["features"])[:4] == ["teacher/cls", "teacher/mean", "student/cls", "student/mean"]
+    assert list(metrics["features"])[4:] == ["image_teacher/cls", "image_teacher/mean"]
     assert metrics["headline"]["feature"] == "teacher/cls" and metrics["arm"]["checkpoint"] == str(pretrained)
     assert metrics["arm"]["preprocess"]["cache_size"] == 32
     assert all(set(report) == {"knn", "linear", "robustness"} for report in metrics["features"].values())

@@ -51,9 +51,12 @@ from echolab.tasks.pretrain.teachers import (
     ema_copy,
     ema_momentum,
     ema_update,
+    initial_share,
     teacher_temperature,
 )
 
+# The share of their random initialisation the EMA teachers may keep at the end of a run without a warning.
+MAX_INITIAL_SHARE = 0.05
 TERMS = ("reconstruction", "latent", "cluster", "cluster_reverse", "image_dino", "video_dino")
 DECODER_TERMS = ("reconstruction", "latent", "cluster", "cluster_reverse")
 # Parameters kept out of weight decay besides biases and norms (1-D): learned tokens and the prototypes,
@@ -295,6 +298,17 @@ class PretrainTask(EcholabTask):
         names = [("encoder_ema", "encoder"), ("image_encoder_ema", "image_encoder")]
         names += [("image_head_ema", "image_head"), ("video_head_ema", "video_head")]
         return [(getattr(self, t), getattr(self, s)) for t, s in names if hasattr(self, s)]
+
+    def on_train_start(self) -> None:
+        ema, steps = self.hparams.ema, int(self.trainer.estimated_stepping_batches)
+        share = initial_share(steps, ema["momentum"], ema["final"])
+        if share > MAX_INITIAL_SHARE:
+            rank_zero_warn(
+                f"task.ema: over this run's {steps} steps the EMA teachers (encoder_ema, which the probes read, "
+                f"and every DINO / JEPA target) keep {share:.0%} of their random initial weights (momentum "
+                f"{ema['momentum']} ramped to {ema['final']}); lower task.ema.momentum or task.ema.final, or "
+                "train for more steps"
+            )
 
     def on_train_epoch_start(self) -> None:
         self.trained_epoch.fill_(self.current_epoch)

@@ -89,6 +89,15 @@ def test_the_jepa_target_is_the_stop_gradient_ema_teacher():
     assert module.encoder.embed.weight.grad.abs().sum() > 0
 
 
+def test_image_dino_alone_trains_the_image_encoder_and_not_the_video_one():
+    """Why the probes read DISCOVR's image teacher (`image_teacher/*`): in an image-DINO-only run the video
+    encoder the other feature sets read gets no gradient and stays at its initialisation."""
+    module = tiny_task("discovr_synthetic", *ONLY["image_dino"])
+    module.loss_terms(tiny_clips())[0]["image_dino"].backward()
+    assert all(p.grad is None for p in module.encoder.parameters())
+    assert module.image_encoder.embed.weight.grad.abs().sum() > 0
+
+
 def test_bad_weights_are_all_named():
     config = tiny_config()
     task = config["task"]
@@ -180,6 +189,19 @@ def test_k3_n5_ema_and_centre_momenta_come_from_the_config():
     assert torch.allclose(module.encoder_ema.embed.weight, 0.9 * before + 0.1 * after, atol=1e-6)
     assert module.image_centre.momentum == 0.5
     assert torch.allclose(module.image_centre.centre, 0.5 * logits[0].mean(0, keepdim=True), atol=1e-5)
+
+
+def test_a_run_too_short_for_its_ema_momentum_is_warned_about():
+    """0.99 over a handful of steps leaves the teachers the probes read mostly at their random init."""
+    with pytest.warns(UserWarning, match=r"keep \d+% of their random initial weights"):
+        fit(tiny_task("discovr_synthetic", *ONLY["jepa"], "task.ema.momentum=0.99"), batches=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.filterwarnings("ignore", message=r"(?!.*random initial weights)")
+        fit(
+            tiny_task("discovr_synthetic", *ONLY["jepa"], "task.ema.momentum=0.1", "task.ema.final=0.1"),
+            batches=2,
+        )
 
 
 def test_n3_the_learning_rate_warms_up_then_decays_every_step():

@@ -7,7 +7,14 @@ import torch
 from torch import nn
 
 from echolab.errors import ConfigError
-from echolab.tasks.pretrain.teachers import Centre, ema_copy, ema_momentum, ema_update, teacher_temperature
+from echolab.tasks.pretrain.teachers import (
+    Centre,
+    ema_copy,
+    ema_momentum,
+    ema_update,
+    initial_share,
+    teacher_temperature,
+)
 
 
 def test_ema_momentum_ramps_from_start_to_end_with_a_cosine():  # N5
@@ -17,6 +24,13 @@ def test_ema_momentum_ramps_from_start_to_end_with_a_cosine():  # N5
     assert all(a <= b for a, b in zip(values, values[1:], strict=False))
     assert ema_momentum(500, 100, 0.996, 1.0) == 1.0  # past the end it holds
     assert ema_momentum(37, 100, 0.99, 0.99) == 0.99  # start == end: constant
+
+
+def test_the_initial_share_is_the_product_of_the_momenta_of_the_run():
+    assert initial_share(3, 0.5, 0.5) == pytest.approx(0.125)
+    assert initial_share(176, 0.99, 1.0) == pytest.approx(0.411, abs=1e-3)  # the 8-epoch CPU bar runs
+    assert initial_share(125_000, 0.996, 1.0) < 1e-6  # DINO's ImageNet schedule leaves nothing
+    assert initial_share(0, 0.99, 1.0) == 1.0
 
 
 def test_teacher_temperature_warms_up_then_holds_at_any_epoch():  # N6
