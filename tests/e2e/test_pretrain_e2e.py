@@ -52,7 +52,10 @@ def trained(tiny_echonet, tmp_path_factory):
 
 @pytest.mark.parametrize("exp", PRETRAIN_EXPERIMENTS)
 def test_every_pretraining_experiment_runs_one_step(exp, tiny_echonet, tmp_path):
-    metrics = json.loads((run(exp, overrides(tmp_path, tiny_echonet)).run_dir / "metrics.json").read_text())
+    # one step is far too short for any EMA schedule: the run says so (pyproject filters it elsewhere)
+    with pytest.warns(UserWarning, match="task.ema: over this run's 1 steps the EMA teachers"):
+        result = run(exp, overrides(tmp_path, tiny_echonet))
+    metrics = json.loads((result.run_dir / "metrics.json").read_text())
     assert metrics["exp"] == exp and metrics["profile"] == "smoke"
     for split in ("val", "test"):
         assert metrics[split]["loss"] > 0
