@@ -145,3 +145,35 @@ def test_short_video_uses_one_padded_window_and_drops_the_padding():
     assert curves.shape == (5, 2)
     with pytest.raises(ValueError, match="padded to at least 8 frames"):
         sliding_window_curves(model, video[:, :5], 5, window=8)
+
+
+def test_vit_keyframe_learns_curves_that_follow_a_per_frame_cue():
+    """The ViT can fit ED/ES curves when the frames carry the cue (here: ED frames bright on the left,
+    ES frames on the right): its failure on synthetic echo in docs/results-pretraining.md is not a
+    broken model."""
+    torch.manual_seed(0)
+    model = create_model("vit_keyframe", num_classes=2, frames=8, size=32, patch=8, dim=32, depth=2, heads=2)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    frames = torch.arange(8).float()
+
+    def batch():
+        ed, es = torch.randint(0, 8, (2, 8)).float()
+        curves = torch.stack(
+            [(-((frames - ed[:, None]) ** 2) / 2).exp(), (-((frames - es[:, None]) ** 2) / 2).exp()], -1
+        )
+        clip = 0.3 * torch.randn(8, 3, 8, 32, 32)
+        clip[..., :16] += curves[:, None, :, 0, None, None]
+        clip[..., 16:] += curves[:, None, :, 1, None, None]
+        return clip, curves
+
+    for _ in range(150):
+        clip, curves = batch()
+        loss = torch.nn.functional.mse_loss(model(clip).sigmoid(), curves)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    clip, curves = batch()
+    with torch.no_grad():
+        fitted = torch.nn.functional.mse_loss(model(clip).sigmoid(), curves)
+        constant = torch.nn.functional.mse_loss(curves.mean().expand_as(curves), curves)
+    assert fitted < 0.2 * constant
