@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.run_words import smoke_words
+
 os.environ.setdefault("WANDB_SILENT", "true")
 os.environ.pop("WANDB_MODE", None)  # tests choose the W&B mode themselves (disabled or offline)
 
@@ -41,13 +43,7 @@ def tiny_ev9v(tmp_path_factory):
 @pytest.fixture
 def smoke_overrides(tiny_ev9v, tmp_path):
     """Overrides that point a view experiment at the tiny dataset and keep all outputs in tmp_path."""
-    return [
-        "profile=smoke",
-        f"data.root={tiny_ev9v}",
-        f"run.root={tmp_path / 'runs'}",
-        f"data.cache_dir={tmp_path / 'cache'}",
-        "data.synthetic=null",
-    ]
+    return smoke_words(tiny_ev9v, tmp_path)
 
 
 @pytest.fixture(scope="module")

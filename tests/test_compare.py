@@ -15,8 +15,8 @@ from echolab.config import experiments_dir
 from echolab.errors import ConfigError
 from echolab.models import create_model
 from echolab.models.complexity import count_parameters
+from tests.run_words import ONE_STEP
 
-ONE_STEP = ["trainer.limit_train_batches=1", "trainer.limit_val_batches=1", "trainer.limit_test_batches=1"]
 PAIR = ["test.per_class.PMASA.f1", "test.per_class.PPMLSA.f1"]
 
 

@@ -17,6 +17,7 @@ from echolab.probe.metrics import classification_metrics
 from echolab.probe.targets import probe_target
 from echolab.tasks.pretrain.datamodule import PretrainDataModule, eval_transform
 from echolab.train import train
+from tests.run_words import smoke_words
 
 
 @pytest.fixture(scope="module")
@@ -30,18 +31,15 @@ def ef_echonet(tmp_path_factory) -> Path:
 
 
 def _words(root: Path, tmp_path: Path, *extra: str) -> list[str]:
-    return [
-        "profile=smoke",
-        f"data.root={root}",
-        "data.synthetic=null",
-        f"data.cache_dir={tmp_path / 'cache'}",
-        f"run.root={tmp_path / 'runs'}",
+    return smoke_words(
+        root,
+        tmp_path,
         "trainer.max_epochs=2",
         "trainer.limit_train_batches=2",
         "trainer.limit_val_batches=1",
         "trainer.limit_test_batches=1",
         *extra,
-    ]
+    )
 
 
 def _logged(run: Path) -> list[dict]:
@@ -107,14 +105,7 @@ def test_task_monitor_may_name_the_score_that_is_logged_every_epoch(ef_echonet, 
 
 
 def test_a_task_without_an_ema_encoder_or_data_without_the_target_is_refused(ef_echonet, tiny_ev9v, tmp_path):
-    view = [
-        "profile=smoke",
-        f"data.root={tiny_ev9v}",
-        "data.synthetic=null",
-        f"data.cache_dir={tmp_path / 'cache'}",
-        f"run.root={tmp_path / 'runs'}",
-        "callbacks=[checkpoint,knn_monitor]",
-    ]
+    view = smoke_words(tiny_ev9v, tmp_path, "callbacks=[checkpoint,knn_monitor]")
     with pytest.raises(ConfigError, match="watches a pretraining task's EMA encoder; the view task has none"):
         train(load_experiment("view_synthetic", view), view)
     words = _words(tiny_ev9v, tmp_path / "ev9v", "callbacks=[checkpoint,knn_monitor]", "data=ev9v")

@@ -13,6 +13,7 @@ from echolab.io import probe_video, read_video
 from echolab.io.cache import FrameCache
 from echolab.train import train
 from tests.fixture_writers import tiny_camus
+from tests.run_words import ONE_STEP
 
 
 def test_reader_gives_zero_based_keyframes_views_and_splits(tmp_path):
@@ -105,9 +106,6 @@ def test_data_summary_reads_a_camus_folder(tmp_path, capsys):
     summary = json.loads(capsys.readouterr().out)
     assert summary["bad"] == [] and len(summary["videos"]) == 8
     assert {v["frames"] for v in summary["videos"]} == {12}
-
-
-ONE_STEP = ["trainer.limit_train_batches=1", "trainer.limit_val_batches=1", "trainer.limit_test_batches=1"]
 
 
 @pytest.mark.parametrize(

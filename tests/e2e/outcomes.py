@@ -16,14 +16,3 @@ def numbers(run_dir: Path) -> dict:
 def logged(run_dir: Path) -> str:
     """Every logged value, step by step (csv/metrics.csv)."""
     return (run_dir / "csv" / "metrics.csv").read_text()
-
-
-def view_words(data_root: Path, tmp_path: Path, *extra: str) -> list[str]:
-    return [
-        "profile=smoke",
-        f"data.root={data_root}",
-        f"run.root={tmp_path / 'runs'}",
-        f"data.cache_dir={tmp_path / 'cache'}",
-        "data.synthetic=null",
-        *extra,
-    ]

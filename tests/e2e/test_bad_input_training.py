@@ -7,6 +7,7 @@ import pytest
 from echolab.config import load_experiment
 from echolab.errors import EcholabError
 from echolab.train import train
+from tests.run_words import ONE_STEP, smoke_words
 
 
 @pytest.fixture
@@ -20,17 +21,7 @@ def ev9v_with_corrupt_video(tiny_ev9v, tmp_path):
 
 
 def _overrides(root, tmp_path, *extra):
-    return [
-        "profile=smoke",
-        f"data.root={root}",
-        f"run.root={tmp_path / 'runs'}",
-        f"data.cache_dir={tmp_path / 'cache'}",
-        "data.synthetic=null",
-        "trainer.limit_train_batches=1",
-        "trainer.limit_val_batches=1",
-        "trainer.limit_test_batches=1",
-        *extra,
-    ]
+    return smoke_words(root, tmp_path, *ONE_STEP, *extra)
 
 
 def test_corrupt_video_fails_naming_the_file_and_the_fix(ev9v_with_corrupt_video, tmp_path):

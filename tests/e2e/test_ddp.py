@@ -13,7 +13,7 @@ import torch
 
 from echolab.config import load_experiment
 from echolab.train import evaluate, train
-from tests.e2e.outcomes import view_words
+from tests.run_words import smoke_words
 
 REPO = Path(__file__).resolve().parents[2]
 TWO_PROCESSES = ["trainer.devices=2", "trainer.strategy=ddp", "trainer.accelerator=cpu"]
@@ -82,7 +82,7 @@ def _check_counted_once(exp: str, words: list[str], tmp_path: Path, launcher="li
 
 @pytest.mark.slow
 def test_keyframe_run_on_two_processes(echonet_with_three_test_videos, tmp_path):
-    words = view_words(echonet_with_three_test_videos, tmp_path, *EVERY_VIDEO)
+    words = smoke_words(echonet_with_three_test_videos, tmp_path, *EVERY_VIDEO)
     run_dir = _check_counted_once("keyframe_synthetic", words, tmp_path)
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["test"]["videos"] == 3 and metrics["val"]["videos"] == 3
@@ -95,14 +95,14 @@ def test_keyframe_run_on_two_processes(echonet_with_three_test_videos, tmp_path)
 @pytest.mark.slow
 def test_keyframe_run_started_by_torchrun(echonet_with_three_test_videos, tmp_path):
     """torchrun starts both processes: the second learns rank 0's folder only once they connect."""
-    words = view_words(echonet_with_three_test_videos, tmp_path, *EVERY_VIDEO)
+    words = smoke_words(echonet_with_three_test_videos, tmp_path, *EVERY_VIDEO)
     _check_counted_once("keyframe_synthetic", words, tmp_path, launcher="torchrun")
     assert sorted(p.name for p in (tmp_path / "runs").rglob("checkpoints")) == ["checkpoints"]
 
 
 @pytest.mark.slow
 def test_stfm_run_with_its_uncertainty_bank_on_two_processes(tiny_ev9v, tmp_path):
-    words = view_words(tiny_ev9v, tmp_path, *EVERY_VIDEO, "data.uncertainty.explore_epochs=0")
+    words = smoke_words(tiny_ev9v, tmp_path, *EVERY_VIDEO, "data.uncertainty.explore_epochs=0")
     run_dir = _check_counted_once("stfm_synthetic", words, tmp_path)
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert sum(map(sum, metrics["test"]["confusion_matrix"])) == 9  # nine test videos, each once
@@ -115,7 +115,7 @@ def test_two_processes_with_half_the_batch_train_what_one_process_does(tiny_ev9v
     gradient. A model without BatchNorm or dropout (TimeSformer, LayerNorm) then learns the same weights
     up to the order of float sums (BatchNorm would see half batches: trainer.sync_batchnorm=true fixes
     that on GPUs; torch's SyncBatchNorm has no CPU implementation)."""
-    words = view_words(tiny_ev9v, tmp_path, *EVERY_VIDEO, "trainer.max_epochs=2")
+    words = smoke_words(tiny_ev9v, tmp_path, *EVERY_VIDEO, "trainer.max_epochs=2")
     words += ["model=timesformer", "model.head_dropout=0.0"]
     one_run = train(
         load_experiment("view_synthetic", [*words, f"run.root={tmp_path / 'one'}"]), words
@@ -133,7 +133,7 @@ def test_two_processes_with_half_the_batch_train_what_one_process_does(tiny_ev9v
 def test_pretraining_run_on_two_processes(echonet_with_three_test_videos, tmp_path):
     """DISCOVR on two processes: one run folder, one summary, every loss term and monitor averaged over
     the processes (the evaluation masks are random, so its numbers are not compared with one process's)."""
-    words = view_words(echonet_with_three_test_videos, tmp_path, *EVERY_VIDEO)
+    words = smoke_words(echonet_with_three_test_videos, tmp_path, *EVERY_VIDEO)
     run_dir, printed = _train_on_two_processes("discovr_synthetic", words, tmp_path / "runs")
     assert printed.count("── trained") == 1
     metrics = json.loads((run_dir / "metrics.json").read_text())

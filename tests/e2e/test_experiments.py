@@ -7,6 +7,7 @@ import pytest
 from echolab.config import fragment_options, list_experiments, load_experiment, load_fragment
 from echolab.models import model_info
 from echolab.train import train
+from tests.run_words import ONE_STEP
 
 # The view experiments and view-model fragments run here on the tiny EV9V set; the keyframe ones run
 # on EchoNet-layout and CAMUS fixtures in tests/test_keyframe_e2e.py.
@@ -16,8 +17,6 @@ VIEW_EXPERIMENTS = [
 VIEW_MODELS = [
     m for m in fragment_options("model") if model_info(load_fragment("model", m).model.name)["task"] == "view"
 ]
-
-ONE_STEP = ["trainer.limit_train_batches=1", "trainer.limit_val_batches=1", "trainer.limit_test_batches=1"]
 
 
 def _train(exp: str, smoke_overrides: list[str], *extra: str) -> dict:

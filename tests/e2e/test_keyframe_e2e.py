@@ -14,6 +14,7 @@ from echolab.predict import predict
 from echolab.stats.run_scores import read_test_scores
 from echolab.train import evaluate, train
 from tests.fixture_writers import tiny_camus
+from tests.run_words import smoke_words
 
 ONE_STEP = ["trainer.limit_train_batches=1", "trainer.limit_val_batches=2", "trainer.limit_test_batches=3"]
 KEYFRAME_EXPERIMENTS = [
@@ -27,14 +28,7 @@ KEYFRAME_EXPERIMENTS = [
 
 
 def overrides(tmp_path: Path, root: Path) -> list[str]:
-    return [
-        "profile=smoke",
-        f"data.root={root}",
-        f"run.root={tmp_path / 'runs'}",
-        f"data.cache_dir={tmp_path / 'cache'}",
-        "data.synthetic=null",
-        *ONE_STEP,
-    ]
+    return smoke_words(root, tmp_path, *ONE_STEP)
 
 
 def run(exp: str, words: list[str]):

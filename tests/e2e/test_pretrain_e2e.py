@@ -12,8 +12,8 @@ from echolab.errors import EcholabError
 from echolab.models.pretrain.load import load_encoder
 from echolab.predict import predict
 from echolab.train import evaluate, train
+from tests.run_words import ONE_STEP, smoke_words
 
-ONE_STEP = ["trainer.limit_train_batches=1", "trainer.limit_val_batches=1", "trainer.limit_test_batches=1"]
 PRETRAIN_EXPERIMENTS = ["discovr_synthetic", "videomae_synthetic", "jepa_synthetic", "discovr_echonet"]
 # The DISCOVR ablations of docs/pretraining.md, as overrides of discovr_synthetic (keep the two in step).
 ABLATIONS = {
@@ -29,15 +29,7 @@ ABLATIONS = {
 
 
 def overrides(tmp_path: Path, root: Path, *extra: str) -> list[str]:
-    return [
-        "profile=smoke",
-        f"data.root={root}",
-        f"run.root={tmp_path / 'runs'}",
-        f"data.cache_dir={tmp_path / 'cache'}",
-        "data.synthetic=null",
-        *ONE_STEP,
-        *extra,
-    ]
+    return smoke_words(root, tmp_path, *ONE_STEP, *extra)
 
 
 def run(exp: str, words: list[str]):

@@ -17,7 +17,8 @@ from echolab.atomic import DiskFullError
 from echolab.cli import main
 from echolab.config import load_experiment
 from echolab.train import train
-from tests.e2e.outcomes import logged, numbers, view_words
+from tests.e2e.outcomes import logged, numbers
+from tests.run_words import smoke_words
 
 REPO = Path(__file__).resolve().parents[2]
 EPOCHS = 3
@@ -35,7 +36,7 @@ def _no_wandb(monkeypatch):
 
 
 def _words(data_root: Path, tmp_path: Path, *extra: str) -> list[str]:
-    return view_words(data_root, tmp_path, f"trainer.max_epochs={EPOCHS}", *LAST_IS_BEST, *extra)
+    return smoke_words(data_root, tmp_path, f"trainer.max_epochs={EPOCHS}", *LAST_IS_BEST, *extra)
 
 
 def _uninterrupted(exp: str, words: list[str], tmp_path: Path) -> Path:

@@ -10,9 +10,8 @@ from echolab.cli import main
 from echolab.config import load_experiment
 from echolab.predict import load_task
 from echolab.train import train
+from tests.run_words import ONE_STEP, smoke_words
 from tests.tasks.pretrain.tiny import save_checkpoint, tiny_task
-
-ONE_STEP = ["trainer.limit_train_batches=1", "trainer.limit_val_batches=1", "trainer.limit_test_batches=1"]
 
 
 @pytest.fixture
@@ -21,15 +20,7 @@ def pretrained(tmp_path):
 
 
 def _fine_tune(exp: str, root, tmp_path, *extra: str):
-    words = [
-        "profile=smoke",
-        f"data.root={root}",
-        "data.synthetic=null",
-        f"run.root={tmp_path / 'runs'}",
-        f"data.cache_dir={tmp_path / 'cache'}",
-        *ONE_STEP,
-        *extra,
-    ]
+    words = smoke_words(root, tmp_path, *ONE_STEP, *extra)
     return train(load_experiment(exp, words), words)
 
 

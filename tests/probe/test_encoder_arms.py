@@ -19,6 +19,7 @@ from echolab.probe.command import load_probe_experiment
 from echolab.probe.features import encoder_features
 from echolab.tasks.pretrain.datamodule import eval_transform
 from tests.fixture_writers import write_video
+from tests.run_words import smoke_words
 from tests.tasks.pretrain.tiny import save_checkpoint, tiny_task
 
 
@@ -126,11 +127,7 @@ def test_probe_of_a_checkpoint_reports_teacher_and_student(pretrained, ef_echone
         f"ckpt={pretrained}",
         "exp=discovr_synthetic",
         "probe.target=ef_category",
-        "profile=smoke",
-        f"data.root={ef_echonet}",
-        "data.synthetic=null",
-        f"data.cache_dir={tmp_path / 'cache'}",
-        f"run.root={tmp_path / 'runs'}",
+        *smoke_words(ef_echonet, tmp_path),
     ]
     assert main(["probe", *words]) == 0
     (run,) = (tmp_path / "runs" / "probe" / "discovr_synthetic").iterdir()
@@ -149,11 +146,7 @@ def test_random_init_probe_runs_through_the_same_command_and_repeats_exactly(ef_
         "ckpt=random",
         "exp=discovr_synthetic",
         "probe.target=ef",
-        "profile=smoke",
-        f"data.root={ef_echonet}",
-        "data.synthetic=null",
-        f"data.cache_dir={tmp_path / 'cache'}",
-        f"run.root={tmp_path / 'runs'}",
+        *smoke_words(ef_echonet, tmp_path),
     ]
     assert main(["probe", *words]) == 0 and main(["probe", *words]) == 0
     first, second = (
@@ -169,12 +162,8 @@ def test_an_echonet_pretrained_checkpoint_probes_the_nine_views(pretrained, tiny
     words = [
         f"ckpt={pretrained}",
         "exp=view_synthetic",
-        "profile=smoke",
         "probe.perturbations=[]",
-        f"data.root={tiny_ev9v}",
-        "data.synthetic=null",
-        f"data.cache_dir={tmp_path / 'cache'}",
-        f"run.root={tmp_path / 'runs'}",
+        *smoke_words(tiny_ev9v, tmp_path),
     ]
     assert main(["probe", *words]) == 0
     (run,) = (tmp_path / "runs" / "probe" / "view_synthetic").iterdir()

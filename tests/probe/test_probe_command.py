@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from echolab.cli import main
+from tests.run_words import smoke_words
 
 
 @pytest.fixture(scope="module")
@@ -24,13 +25,7 @@ def ef_echonet(tmp_path_factory) -> Path:
 
 
 def _overrides(root: Path, tmp_path: Path) -> list[str]:
-    return [
-        "profile=smoke",
-        f"data.root={root}",
-        "data.synthetic=null",
-        f"data.cache_dir={tmp_path / 'cache'}",
-        f"run.root={tmp_path / 'runs'}",
-    ]
+    return smoke_words(root, tmp_path)
 
 
 def _run_dir(tmp_path: Path, exp: str) -> Path:

@@ -15,8 +15,7 @@ from echolab.errors import ConfigError
 from echolab.models import create_model
 from echolab.tasks.registry import task_entry
 from echolab.train import train
-
-ONE_STEP = ["trainer.limit_train_batches=1", "trainer.limit_val_batches=1", "trainer.limit_test_batches=1"]
+from tests.run_words import ONE_STEP
 
 
 def stfm(**arguments):
