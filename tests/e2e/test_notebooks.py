@@ -8,22 +8,17 @@ from nbclient import NotebookClient
 
 from echolab.config import load_experiment
 from echolab.train import train
+from tests.run_words import smoke_words
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-ONE_STEP = ["trainer.limit_train_batches=1", "trainer.limit_val_batches=1", "trainer.limit_test_batches=2"]
+# two test batches, so the notebooks have more than one video to draw
+SHORT_RUN = ["trainer.limit_train_batches=1", "trainer.limit_val_batches=1", "trainer.limit_test_batches=2"]
 
 
 @pytest.fixture(scope="module")
 def view_run(tiny_ev9v, tmp_path_factory):
     out = tmp_path_factory.mktemp("view_run")
-    overrides = [
-        "profile=smoke",
-        f"data.root={tiny_ev9v}",
-        "data.synthetic=null",
-        f"run.root={out / 'runs'}",
-        f"data.cache_dir={out / 'cache'}",
-        *ONE_STEP,
-    ]
+    overrides = smoke_words(tiny_ev9v, out, *SHORT_RUN)
     return train(load_experiment("view_synthetic", overrides), overrides).run_dir
 
 
@@ -35,16 +30,9 @@ def keyframe_run(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("keyframe_run")
     root = write_echonet(out / "echonet", videos=5, seed=0, min_frames=61, max_frames=70, progress=False)
-    overrides = [
-        "profile=smoke",
-        f"data.root={root}",
-        "data.synthetic=null",
-        f"run.root={out / 'runs'}",
-        f"data.cache_dir={out / 'cache'}",
-        "task.peaks.prominence=0.0",
-        "task.peaks.min_distance_s=0.1",
-        *ONE_STEP,
-    ]
+    overrides = smoke_words(
+        root, out, "task.peaks.prominence=0.0", "task.peaks.min_distance_s=0.1", *SHORT_RUN
+    )
     return train(load_experiment("keyframe_synthetic", overrides), overrides).run_dir
 
 

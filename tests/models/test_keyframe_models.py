@@ -157,16 +157,14 @@ def test_vit_keyframe_learns_curves_that_follow_a_per_frame_cue():
     frames = torch.arange(8).float()
 
     def batch():
-        ed, es = torch.randint(0, 8, (2, 8)).float()
-        curves = torch.stack(
-            [(-((frames - ed[:, None]) ** 2) / 2).exp(), (-((frames - es[:, None]) ** 2) / 2).exp()], -1
-        )
+        peaks = torch.randint(0, 8, (8, 1, 2)).float()  # each clip's ED and ES frame
+        curves = (-((frames[None, :, None] - peaks) ** 2) / 2).exp()  # (clips, frames, 2)
         clip = 0.3 * torch.randn(8, 3, 8, 32, 32)
         clip[..., :16] += curves[:, None, :, 0, None, None]
         clip[..., 16:] += curves[:, None, :, 1, None, None]
         return clip, curves
 
-    for _ in range(150):
+    for _ in range(300):
         clip, curves = batch()
         loss = torch.nn.functional.mse_loss(model(clip).sigmoid(), curves)
         optimizer.zero_grad()
